@@ -1,0 +1,27 @@
+# The two commands in README's Quick start, and the steps they share.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: serve test lint install
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --editable ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+serve: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py loaddata seed
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: install
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .

@@ -1,0 +1,323 @@
+"""The editorial admin. The article page is where an editor lives: bylines, images and
+the reading list (groups, entries and the books they name) are edited in place."""
+
+import nested_admin
+from django.contrib import admin, messages
+from django.db.models import Count, Prefetch
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from .models import (
+    Article,
+    ArticleAuthor,
+    Author,
+    Book,
+    BookAuthor,
+    Image,
+    Issue,
+    Publication,
+    ReadingListEntry,
+    ReadingListEntryBook,
+    ReadingListGroup,
+)
+
+
+def _change_link(obj):
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, obj)
+
+
+class PublishedYearFilter(admin.SimpleListFilter):
+    title = "year"
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = Article.objects.dates("published_at", "year", order="DESC")
+        return [(str(day.year), str(day.year)) for day in years]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(published_at__year=int(self.value()))
+        return queryset
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "issue_count")
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(issue_count=Count("issues"))
+
+    @admin.display(description="issues", ordering="issue_count")
+    def issue_count(self, obj):
+        return obj.issue_count
+
+
+class IssueArticleInline(admin.TabularInline):
+    """The issue's articles, read-only here: each links to its own page."""
+
+    model = Article
+    fields = ("linked_headline", "status", "published_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="headline")
+    def linked_headline(self, obj):
+        return _change_link(obj)
+
+
+@admin.register(Issue)
+class IssueAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "publication", "number", "date", "article_count")
+    list_filter = ("publication",)
+    list_select_related = ("publication",)
+    search_fields = ("slug", "publication__name", "=number")
+    autocomplete_fields = ("publication",)
+    date_hierarchy = "date"
+    inlines = [IssueArticleInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(article_count=Count("articles"))
+
+    @admin.display(description="articles", ordering="article_count")
+    def article_count(self, obj):
+        return obj.article_count
+
+
+class AuthorBylineInline(admin.TabularInline):
+    model = ArticleAuthor
+    verbose_name = "article"
+    verbose_name_plural = "articles"
+    fields = ("linked_article",)
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("article")
+
+    @admin.display(description="article")
+    def linked_article(self, obj):
+        return _change_link(obj.article)
+
+
+class AuthorBookInline(admin.TabularInline):
+    model = BookAuthor
+    verbose_name = "book"
+    verbose_name_plural = "books"
+    fields = ("linked_book",)
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("book")
+
+    @admin.display(description="book")
+    def linked_book(self, obj):
+        return _change_link(obj.book)
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "article_count", "book_count")
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [AuthorBylineInline, AuthorBookInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                article_count=Count("bylines", distinct=True),
+                book_count=Count("book_credits", distinct=True),
+            )
+        )
+
+    @admin.display(description="articles", ordering="article_count")
+    def article_count(self, obj):
+        return obj.article_count
+
+    @admin.display(description="books", ordering="book_count")
+    def book_count(self, obj):
+        return obj.book_count
+
+
+class BookAuthorInline(admin.TabularInline):
+    model = BookAuthor
+    autocomplete_fields = ("author",)
+    fields = ("position", "author")
+    extra = 0
+
+
+@admin.register(Book)
+class BookAdmin(admin.ModelAdmin):
+    list_display = ("title", "author_names", "series", "volume", "year")
+    search_fields = ("title", "authors__name")
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = [BookAuthorInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("credits", queryset=BookAuthor.objects.select_related("author"))
+            )
+        )
+
+    @admin.display(description="authors")
+    def author_names(self, obj):
+        return ", ".join(credit.author.name for credit in obj.credits.all())
+
+
+class BylineInline(nested_admin.NestedTabularInline):
+    model = ArticleAuthor
+    verbose_name = "byline"
+    autocomplete_fields = ("author",)
+    fields = ("author", "position")
+    sortable_field_name = "position"
+    extra = 0
+
+
+class ImageInline(nested_admin.NestedStackedInline):
+    model = Image
+    fields = ("file", "caption", "credit", "alt_text", ("width", "height"), "position")
+    readonly_fields = ("width", "height")
+    sortable_field_name = "position"
+    extra = 0
+
+
+class EntryBookInline(nested_admin.NestedTabularInline):
+    model = ReadingListEntryBook
+    verbose_name = "book"
+    verbose_name_plural = "books this entry names"
+    autocomplete_fields = ("book",)
+    fields = ("book", "position")
+    sortable_field_name = "position"
+    extra = 0
+
+
+class ReadingListEntryInline(nested_admin.NestedStackedInline):
+    model = ReadingListEntry
+    fields = ("text", "position")
+    sortable_field_name = "position"
+    inlines = [EntryBookInline]
+    extra = 0
+
+
+class ReadingListGroupInline(nested_admin.NestedStackedInline):
+    model = ReadingListGroup
+    verbose_name = "reading list group"
+    fields = ("heading", "position")
+    sortable_field_name = "position"
+    inlines = [ReadingListEntryInline]
+    extra = 0
+
+
+@admin.register(Article)
+class ArticleAdmin(nested_admin.NestedModelAdmin):
+    list_display = ("headline", "issue", "author_names", "status", "published_at", "word_count")
+    list_filter = (
+        "status",
+        ("issue__publication", admin.RelatedOnlyFieldListFilter),
+        PublishedYearFilter,
+        ("issue", admin.RelatedOnlyFieldListFilter),
+    )
+    list_select_related = ("issue__publication",)
+    search_fields = ("headline", "standfirst", "body")
+    prepopulated_fields = {"slug": ("headline",)}
+    autocomplete_fields = ("issue",)
+    date_hierarchy = "published_at"
+    actions = ("publish", "unpublish")
+    readonly_fields = ("word_count", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("issue", "headline", "slug", "standfirst", "body")}),
+        ("Publication", {"fields": ("status", "published_at")}),
+        ("Reading list", {"fields": ("reading_list_note",)}),
+        (
+            "Record",
+            {
+                "classes": ("collapse",),
+                "fields": ("source", "word_count", "created_at", "updated_at"),
+            },
+        ),
+    )
+    inlines = [BylineInline, ImageInline, ReadingListGroupInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))
+            )
+        )
+
+    @admin.display(description="authors")
+    def author_names(self, obj):
+        return format_html_join(", ", "{}", ((b.author.name,) for b in obj.bylines.all()))
+
+    @admin.action(description="Publish selected articles", permissions=["change"])
+    def publish(self, request, queryset):
+        count = queryset.publish()
+        self.message_user(request, f"Published {count} article(s).", messages.SUCCESS)
+
+    @admin.action(description="Unpublish selected articles (back to draft)", permissions=["change"])
+    def unpublish(self, request, queryset):
+        count = queryset.unpublish()
+        self.message_user(request, f"Unpublished {count} article(s).", messages.SUCCESS)
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "article", "position", "has_file")
+    list_select_related = ("article",)
+    search_fields = ("caption", "credit", "article__headline")
+    autocomplete_fields = ("article",)
+    readonly_fields = ("width", "height")
+
+    @admin.display(description="file", boolean=True)
+    def has_file(self, obj):
+        return bool(obj.file)
+
+
+class ReadingListEntryAdminInline(admin.TabularInline):
+    model = ReadingListEntryBook
+    autocomplete_fields = ("book",)
+    fields = ("book", "position")
+    extra = 0
+
+
+@admin.register(ReadingListEntry)
+class ReadingListEntryAdmin(admin.ModelAdmin):
+    list_display = ("text", "group", "article")
+    list_select_related = ("group__article",)
+    search_fields = ("text", "group__heading", "group__article__headline")
+    inlines = [ReadingListEntryAdminInline]
+
+    @admin.display(description="article")
+    def article(self, obj):
+        return obj.group.article
+
+
+@admin.register(ReadingListGroup)
+class ReadingListGroupAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "article", "position")
+    list_select_related = ("article",)
+    search_fields = ("heading", "article__headline")
+    autocomplete_fields = ("article",)

@@ -1,0 +1,428 @@
+"""The archive's domain: publications, their issues, articles, authors, images and books.
+
+Text fields hold the source's text exactly as published (curly quotes, non-breaking
+spaces and all). What the source does not say stays empty: a blank string or NULL,
+never a guess.
+"""
+
+import html
+import re
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+HEADING_MARKER = "## "
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_WORD = re.compile(r"\S+")
+
+
+def body_blocks(body: str) -> list[dict[str, str]]:
+    """Split an article body into paragraphs and ``## `` subheadings, in order."""
+    blocks = []
+    for chunk in _PARAGRAPH_BREAK.split(body.strip()):
+        chunk = chunk.strip("\n")
+        if not chunk:
+            continue
+        if chunk.startswith(HEADING_MARKER):
+            blocks.append({"type": "heading", "text": chunk.removeprefix(HEADING_MARKER)})
+        else:
+            blocks.append({"type": "paragraph", "text": chunk})
+    return blocks
+
+
+def body_word_count(body: str) -> int:
+    """Words in the body's paragraphs and subheadings, not counting the ``##`` markers."""
+    return sum(len(_WORD.findall(block["text"])) for block in body_blocks(body))
+
+
+def body_html(body: str) -> str:
+    """The body as HTML: every block escaped, so no markup in the source can become live."""
+    tags = {"paragraph": "p", "heading": "h2"}
+    return "\n".join(
+        f"<{tags[block['type']]}>{html.escape(block['text'], quote=False)}</{tags[block['type']]}>"
+        for block in body_blocks(body)
+    )
+
+
+class NaturalKeyManager(models.Manager):
+    """Finds records by ``Model.natural_key_lookups``, so fixtures carry no database ids.
+
+    Loading the seed fixture into an archive that already holds imported issues must
+    update the seed's own records, never overwrite whatever happens to share their ids.
+    """
+
+    def get_by_natural_key(self, *key):
+        return self.get(**dict(zip(self.model.natural_key_lookups, key, strict=True)))
+
+
+class Publication(models.Model):
+    natural_key_lookups = ("slug",)
+
+    name = models.CharField(
+        max_length=200, unique=True, help_text="The title as printed on the masthead."
+    )
+    slug = models.SlugField(max_length=200, unique=True)
+
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ("name", "id")
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class IssueManager(NaturalKeyManager):
+    def get_queryset(self):
+        # An issue is named after its publication ("Socialist Worker No. 2215") wherever
+        # it is listed: admin filters, autocomplete, choices.
+        return super().get_queryset().select_related("publication")
+
+
+class Issue(models.Model):
+    natural_key_lookups = ("slug",)
+
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="issues")
+    number = models.PositiveIntegerField(help_text="The issue number, from the “Issue No.” line.")
+    date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The cover date. Empty when the source does not give it.",
+    )
+    slug = models.SlugField(max_length=200, unique=True, help_text="E.g. socialist-worker-2215.")
+
+    objects = IssueManager()
+
+    class Meta:
+        ordering = ("publication_id", "number")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("publication", "number"), name="issue_unique_number_per_publication"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="issue_number_positive"),
+        ]
+        indexes = [
+            models.Index(fields=("number",), name="issue_number_idx"),
+            models.Index(fields=("date",), name="issue_date_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.publication} No. {self.number}"
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Author(models.Model):
+    """A person credited with an article byline or a book: one table for both."""
+
+    natural_key_lookups = ("slug",)
+
+    name = models.CharField(max_length=200, help_text="The name as the source prints it.")
+    slug = models.SlugField(max_length=200, unique=True)
+    bio = models.TextField(blank=True)
+
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ("name", "id")
+        indexes = [models.Index(fields=("name",), name="author_name_idx")]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Book(models.Model):
+    natural_key_lookups = ("slug",)
+
+    title = models.CharField(max_length=300, help_text="The title as the reading list gives it.")
+    slug = models.SlugField(max_length=300, unique=True)
+    authors = models.ManyToManyField(Author, through="BookAuthor", related_name="books")
+    publisher = models.CharField(max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    isbn = models.CharField("ISBN", max_length=13, blank=True)
+    series = models.CharField(max_length=300, blank=True)
+    volume = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The volume's number within its series."
+    )
+
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ("title", "id")
+        indexes = [models.Index(fields=("title",), name="book_title_idx")]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class BookAuthor(models.Model):
+    natural_key_lookups = ("book__slug", "author__slug")
+
+    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="credits")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="book_credits")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ("book_id", "position", "id")
+        constraints = [
+            models.UniqueConstraint(fields=("book", "author"), name="book_author_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.author} — {self.book}"
+
+    def natural_key(self):
+        return (*self.book.natural_key(), *self.author.natural_key())
+
+    natural_key.dependencies = ["articles.book", "articles.author"]
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """What the public may read: published, and not scheduled for later."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def publish(self) -> int:
+        """Publish these articles; those without a publication time get the current one."""
+        now = timezone.now()
+        return self.update(
+            status=Article.Status.PUBLISHED,
+            published_at=models.functions.Coalesce("published_at", models.Value(now)),
+            updated_at=now,
+        )
+
+    def unpublish(self) -> int:
+        return self.update(status=Article.Status.DRAFT, updated_at=timezone.now())
+
+
+ArticleManager = NaturalKeyManager.from_queryset(ArticleQuerySet)
+
+
+class Article(models.Model):
+    natural_key_lookups = ("slug",)
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    issue = models.ForeignKey(Issue, on_delete=models.PROTECT, related_name="articles")
+    headline = models.CharField(max_length=500)
+    slug = models.SlugField(max_length=255, unique=True)
+    standfirst = models.TextField(
+        blank=True, help_text="The introduction printed under the headline, as published."
+    )
+    body = models.TextField(
+        help_text="Paragraphs separated by a blank line; a subheading is a paragraph "
+        "starting with “## ”."
+    )
+    authors = models.ManyToManyField(Author, through="ArticleAuthor", related_name="articles")
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the article went online, from the source's date line.",
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    word_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Words in the body, counted on save."
+    )
+    reading_list_note = models.TextField(
+        blank=True, help_text="The note closing the reading list, e.g. where to buy the books."
+    )
+    source = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Where this text came from: the scraped file or interchange document.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ArticleManager()
+
+    class Meta:
+        ordering = ("-published_at", "-id")
+        get_latest_by = "published_at"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="article_published_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=("-published_at", "-id"), name="article_published_idx"),
+            models.Index(fields=("status", "-published_at"), name="article_status_published_idx"),
+            models.Index(fields=("issue", "published_at"), name="article_issue_published_idx"),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        self.word_count = body_word_count(self.body)
+        self.updated_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "word_count", "updated_at"}
+        super().save(*args, **kwargs)
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def blocks(self) -> list[dict[str, str]]:
+        return body_blocks(self.body)
+
+    @property
+    def body_html(self) -> str:
+        return body_html(self.body)
+
+
+class ArticleAuthor(models.Model):
+    """A byline: the article's authors in the order the source names them."""
+
+    natural_key_lookups = ("article__slug", "author__slug")
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ("article_id", "position", "id")
+        constraints = [
+            models.UniqueConstraint(fields=("article", "author"), name="article_author_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.author} — {self.article}"
+
+    def natural_key(self):
+        return (*self.article.natural_key(), *self.author.natural_key())
+
+    natural_key.dependencies = ["articles.article", "articles.author"]
+
+
+class Image(models.Model):
+    """A picture printed with an article. The archive often has its caption but not the file."""
+
+    natural_key_lookups = ("article__slug", "position")
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="images")
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order within the article; the first image is the lead image."
+    )
+    file = models.ImageField(
+        upload_to="images/%Y/%m/",
+        blank=True,
+        width_field="width",
+        height_field="height",
+    )
+    caption = models.TextField(blank=True)
+    credit = models.CharField(max_length=300, blank=True)
+    alt_text = models.CharField(max_length=500, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ("article_id", "position", "id")
+
+    def __str__(self):
+        return self.caption or f"Image {self.position + 1} of {self.article}"
+
+    def natural_key(self):
+        return (*self.article.natural_key(), self.position)
+
+    natural_key.dependencies = ["articles.article"]
+
+
+class ReadingListGroup(models.Model):
+    """A group of recommendations under a heading, e.g. “On Trotsky’s life try:”."""
+
+    natural_key_lookups = ("article__slug", "position")
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="reading_groups")
+    position = models.PositiveSmallIntegerField(default=0)
+    heading = models.CharField(max_length=500, blank=True)
+
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ("article_id", "position", "id")
+
+    def __str__(self):
+        return self.heading or f"Reading list group {self.position + 1}"
+
+    def natural_key(self):
+        return (*self.article.natural_key(), self.position)
+
+    natural_key.dependencies = ["articles.article"]
+
+
+class ReadingListEntry(models.Model):
+    """One recommendation as published; it may name several books (a three-volume biography)."""
+
+    natural_key_lookups = ("group__article__slug", "group__position", "position")
+
+    group = models.ForeignKey(ReadingListGroup, on_delete=models.CASCADE, related_name="entries")
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.TextField(help_text="The entry exactly as the reading list prints it.")
+    books = models.ManyToManyField(Book, through="ReadingListEntryBook", related_name="entries")
+
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ("group_id", "position", "id")
+        verbose_name_plural = "reading list entries"
+
+    def __str__(self):
+        return self.text
+
+    def natural_key(self):
+        return (*self.group.natural_key(), self.position)
+
+    natural_key.dependencies = ["articles.readinglistgroup"]
+
+
+class ReadingListEntryBook(models.Model):
+    natural_key_lookups = (
+        "entry__group__article__slug",
+        "entry__group__position",
+        "entry__position",
+        "book__slug",
+    )
+
+    entry = models.ForeignKey(ReadingListEntry, on_delete=models.CASCADE, related_name="links")
+    book = models.ForeignKey(Book, on_delete=models.PROTECT, related_name="entry_links")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = NaturalKeyManager()
+
+    class Meta:
+        ordering = ("entry_id", "position", "id")
+        constraints = [
+            models.UniqueConstraint(fields=("entry", "book"), name="reading_entry_book_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.book} in “{self.entry}”"
+
+    def natural_key(self):
+        return (*self.entry.natural_key(), *self.book.natural_key())
+
+    natural_key.dependencies = ["articles.readinglistentry", "articles.book"]

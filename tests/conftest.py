@@ -1,0 +1,37 @@
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+SEED_SOURCE = Path(__file__).resolve().parent.parent / "fixtures/sources/000_6883693f68a49c3c.txt"
+SAMPLES_DIR = Path(__file__).resolve().parent / "data/samples"
+
+
+@pytest.fixture
+def seed(db):
+    """The seed article, loaded the way an operator loads it: ``loaddata seed``."""
+    call_command("loaddata", "seed", verbosity=0)
+
+
+@pytest.fixture
+def seed_lines():
+    """The seed's scraped text, line by line, as the source file has it."""
+    return SEED_SOURCE.read_text(encoding="utf-8").split("\n")
+
+
+@pytest.fixture
+def editor(django_user_model):
+    """A staff user with every permission on the archive's models, but not a superuser."""
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user(
+        username="editor", password="a-long-test-password", is_staff=True
+    )
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="articles"))
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client

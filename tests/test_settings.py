@@ -1,0 +1,60 @@
+"""Settings come from the environment; production mode refuses to run half-configured."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "test-only-" + "x" * 50,
+    "ALLOWED_HOSTS": "archive.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://archive.example.org",
+}
+
+
+def manage(*args, **environ):
+    env = {key: value for key, value in os.environ.items() if key not in PRODUCTION}
+    env.pop("DATABASE_URL", None)
+    env.update(environ)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_mode_refuses_to_start_without(missing):
+    environ = {key: value for key, value in PRODUCTION.items() if key != missing}
+    result = manage("check", **environ)
+    assert result.returncode != 0
+    assert f"{missing} must be set when DEBUG is off" in result.stderr
+
+
+def test_production_settings_pass_the_deploy_checks():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_development_defaults(settings):
+    """Nothing set: SQLite in the project folder, London time, aware datetimes."""
+    assert settings.TIME_ZONE == "Europe/London"
+    assert settings.USE_TZ is True
+
+
+def test_database_url_switches_the_engine():
+    code = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+    default = manage("shell", "-v", "0", "-c", code)
+    postgres = manage(
+        "shell", "-v", "0", "-c", code, DATABASE_URL="postgres://u@db.example:5432/archive"
+    )
+    assert default.stdout.strip() == "django.db.backends.sqlite3"
+    assert postgres.stdout.strip() == "django.db.backends.postgresql"
