@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "archive.replicas.ReplicaReadMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -89,10 +90,30 @@ WSGI_APPLICATION = "archive.wsgi.application"
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
-    # Reconnecting on every request costs half the throughput (see the performance baseline).
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Replicas of the primary, comma-separated; anonymous API reads are spread over them.
+for number, url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    # Tests run against the primary's test database, which the replicas mirror.
+    DATABASES[f"replica{number}"] = {**env.db_url_config(url), "TEST": {"MIRROR": "default"}}
+REPLICA_DATABASES = [alias for alias in DATABASES if alias != "default"]
+DATABASE_ROUTERS = ["archive.replicas.ReplicaRouter"]
+
+for database in DATABASES.values():
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        # Reconnecting on every request costs half the throughput (performance baseline).
+        database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        database["CONN_HEALTH_CHECKS"] = True
+
+# A shared Redis cache when CACHE_URL is set (redis://host:6379/0); otherwise per process.
+if env.str("CACHE_URL", default=""):
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": env.str("CACHE_URL"),
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="archive"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
