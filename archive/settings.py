@@ -103,17 +103,13 @@ for database in DATABASES.values():
         database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
         database["CONN_HEALTH_CHECKS"] = True
 
-# A shared Redis cache when CACHE_URL is set (redis://host:6379/0); otherwise per process.
-if env.str("CACHE_URL", default=""):
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": env.str("CACHE_URL"),
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="archive"),
-        }
-    }
+# A shared Redis cache when CACHE_URL is redis://host:6379/0; without it, one per process.
+CACHE_URL = env.str("CACHE_URL", default="locmemcache://")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHE_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": env.cache_url_config(CACHE_URL)}
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="archive")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
