@@ -140,6 +140,22 @@ STORAGES = {
     },
 }
 
+# MEDIA_STORAGE=s3 keeps images in S3-compatible object storage, so app servers hold no
+# files. boto3 reads the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) itself.
+if env.str("MEDIA_STORAGE", default="local") == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("AWS_S3_REGION_NAME", default=None),
+            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default=None),
+            # Archive images are public: plain URLs that a CDN can cache.
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
+
 # The seed article and the interchange samples: ``manage.py loaddata seed``.
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
