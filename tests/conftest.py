@@ -1,10 +1,17 @@
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 SEED_SOURCE = Path(__file__).resolve().parent.parent / "fixtures/sources/000_6883693f68a49c3c.txt"
 SAMPLES_DIR = Path(__file__).resolve().parent / "data/samples"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: no throttle counts or cached responses carried over."""
+    cache.clear()
 
 
 @pytest.fixture
