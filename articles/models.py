@@ -373,9 +373,6 @@ class Article(models.Model):
     def __str__(self):
         return self.headline
 
-    def get_absolute_url(self):
-        return reverse("api:article-detail", kwargs={"slug": self.slug})
-
     def save(self, *args, **kwargs):
         self.word_count = body_word_count(self.body)
         self.updated_at = timezone.now()
@@ -383,6 +380,9 @@ class Article(models.Model):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "word_count", "updated_at"}
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("api:article-detail", kwargs={"slug": self.slug})
 
     def natural_key(self):
         return (self.slug,)
