@@ -7,6 +7,7 @@ learn that its filter was wrong rather than get an unfiltered list.
 
 import datetime as dt
 
+import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -62,7 +63,8 @@ class DateOrDateTimeField(forms.Field):
         return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
 
-class StrictBooleanFilter(filters.BooleanFilter):
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    # The plain filter, not the DRF flavour: its widget turns unknown words into "unset".
     field_class = StrictBooleanField
 
 
