@@ -125,13 +125,13 @@ class ArchivePagination(PageNumberPagination):
         return self.page_size
 
     def _paginate_by_cursor(self, queryset, request):
-        ordering = [
-            term for term in queryset.query.order_by if isinstance(term, str)
-        ] or queryset.model._meta.ordering
-        if len(ordering) != len(queryset.query.order_by) and queryset.query.order_by:
-            # Relevance is not a keyset: walk search results in the list's default order.
-            ordering = queryset.model._meta.ordering
-        self.keyset = _Keyset(queryset.model, ordering)
+        model = queryset.model
+        try:
+            self.keyset = _Keyset(model, queryset.query.order_by or model._meta.ordering)
+        except (AttributeError, FieldDoesNotExist):
+            # Ordered by an expression, such as search relevance, which is no keyset: walk
+            # in the list's default order instead.
+            self.keyset = _Keyset(model, model._meta.ordering)
         position, self.reverse = self._decode_cursor(request)
         if position is not None:
             queryset = queryset.filter(self.keyset.beyond(position, self.reverse))

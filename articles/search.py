@@ -111,8 +111,6 @@ def _fts_rowids(expression: str) -> RawSQL:
 
 def _sqlite_search(queryset, text: str):
     alternatives = parse_websearch(text)
-    if not alternatives:
-        return queryset.none()
     positive, matches = [], Q()
     for alt in alternatives:
         if alt.include:
@@ -177,6 +175,8 @@ def _postgresql_search(queryset, text: str):
 def search(queryset, text: str):
     """Articles of ``queryset`` matching ``text``, annotated with ``rank`` and ``highlight``,
     most relevant first."""
+    if not parse_websearch(text):
+        return queryset.none()
     vendor = connections[queryset.db].vendor
     matched = _postgresql_search if vendor == "postgresql" else _sqlite_search
     return matched(queryset, text).order_by("-rank", "-published_at", "-id")
