@@ -19,7 +19,7 @@ def many(db):
     return articles
 
 
-def newest_first(model=Article):
+def newest_first():
     return list(Article.objects.published().values_list("slug", flat=True))
 
 
