@@ -9,8 +9,9 @@ from django.utils.cache import (
     set_response_etag,
 )
 from django.utils.http import http_date
-from rest_framework import permissions, viewsets
+from rest_framework import permissions, routers, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.reverse import reverse
 
 from articles.models import Article, Author, Book, Image, Issue, Publication
 
@@ -89,6 +90,24 @@ class ArchiveViewSetMixin:
             last_modified=last_modified,
             response=response,
         )
+
+
+class ArchiveRootView(routers.APIRootView):
+    """The archive's resources, its documentation and its feeds."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        links = {
+            "docs": "api:docs",
+            "schema": "api:schema",
+            "feed_rss": "api:feed-rss",
+            "feed_atom": "api:feed-atom",
+        }
+        for key, name in links.items():
+            response.data[key] = reverse(name, request=request)
+        response.data["feeds_per_author"] = "/api/v1/feeds/authors/{slug}.rss (or .atom)"
+        response.data["feeds_per_issue"] = "/api/v1/feeds/issues/{slug}.rss (or .atom)"
+        return response
 
 
 class PublicationViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
