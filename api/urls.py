@@ -1,9 +1,36 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import feeds, views
 
 app_name = "api"
+
+router = DefaultRouter()
+router.APIRootView = views.ArchiveRootView
+router.register("publications", views.PublicationViewSet, basename="publication")
+router.register("issues", views.IssueViewSet, basename="issue")
+router.register("articles", views.ArticleViewSet, basename="article")
+router.register("authors", views.AuthorViewSet, basename="author")
+router.register("books", views.BookViewSet, basename="book")
+router.register("images", views.ImageViewSet, basename="image")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("feeds/articles.rss", feeds.LatestArticlesFeed(), name="feed-rss"),
+    path("feeds/articles.atom", feeds.atom(feeds.LatestArticlesFeed)(), name="feed-atom"),
+    path("feeds/authors/<slug:slug>.rss", feeds.AuthorArticlesFeed(), name="author-feed-rss"),
+    path(
+        "feeds/authors/<slug:slug>.atom",
+        feeds.atom(feeds.AuthorArticlesFeed)(),
+        name="author-feed-atom",
+    ),
+    path("feeds/issues/<slug:slug>.rss", feeds.IssueArticlesFeed(), name="issue-feed-rss"),
+    path(
+        "feeds/issues/<slug:slug>.atom",
+        feeds.atom(feeds.IssueArticlesFeed)(),
+        name="issue-feed-atom",
+    ),
+    path("", include(router.urls)),
 ]

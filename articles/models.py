@@ -9,8 +9,12 @@ import html
 import re
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import JSONObject
+from django.urls import reverse
 from django.utils import timezone
+
+from . import search
 
 HEADING_MARKER = "## "
 
@@ -84,6 +88,16 @@ class IssueManager(NaturalKeyManager):
         return super().get_queryset().select_related("publication")
 
 
+class IssueQuerySet(models.QuerySet):
+    def for_api_list(self):
+        return self.select_related("publication")
+
+    def for_api_detail(self, user):
+        """With the issue's articles that ``user`` may see, in the order they went online."""
+        articles = Article.objects.visible_to(user).for_api_list().order_by("published_at", "id")
+        return self.for_api_list().prefetch_related(Prefetch("articles", queryset=articles))
+
+
 class Issue(models.Model):
     natural_key_lookups = ("slug",)
 
@@ -96,7 +110,7 @@ class Issue(models.Model):
     )
     slug = models.SlugField(max_length=200, unique=True, help_text="E.g. socialist-worker-2215.")
 
-    objects = IssueManager()
+    objects = IssueManager.from_queryset(IssueQuerySet)()
 
     class Meta:
         ordering = ("publication_id", "number")
@@ -118,6 +132,22 @@ class Issue(models.Model):
         return (self.slug,)
 
 
+class AuthorQuerySet(models.QuerySet):
+    # An author page shows the latest articles; the full list is a filtered article list.
+    RECENT_ARTICLES = 20
+
+    def for_api_list(self):
+        return self
+
+    def for_api_detail(self, user):
+        """With the author's latest articles that ``user`` may see, and their books."""
+        articles = Article.objects.visible_to(user).for_api_list()[: self.RECENT_ARTICLES]
+        return self.prefetch_related(
+            Prefetch("articles", queryset=articles, to_attr="recent_articles"),
+            Prefetch("books", queryset=Book.objects.for_api_list()),
+        )
+
+
 class Author(models.Model):
     """A person credited with an article byline or a book: one table for both."""
 
@@ -127,7 +157,7 @@ class Author(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     bio = models.TextField(blank=True)
 
-    objects = NaturalKeyManager()
+    objects = NaturalKeyManager.from_queryset(AuthorQuerySet)()
 
     class Meta:
         ordering = ("name", "id")
@@ -138,6 +168,16 @@ class Author(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+
+class BookQuerySet(models.QuerySet):
+    def for_api_list(self):
+        return self.prefetch_related(
+            Prefetch("credits", queryset=BookAuthor.objects.select_related("author"))
+        )
+
+    def for_api_detail(self):
+        return self.for_api_list()
 
 
 class Book(models.Model):
@@ -154,7 +194,7 @@ class Book(models.Model):
         null=True, blank=True, help_text="The volume's number within its series."
     )
 
-    objects = NaturalKeyManager()
+    objects = NaturalKeyManager.from_queryset(BookQuerySet)()
 
     class Meta:
         ordering = ("title", "id")
@@ -165,6 +205,11 @@ class Book(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+    @property
+    def ordered_authors(self) -> list["Author"]:
+        """The book's authors in credit order (uses a ``credits`` prefetch when there is one)."""
+        return [credit.author for credit in self.credits.all()]
 
 
 class BookAuthor(models.Model):
@@ -207,6 +252,64 @@ class ArticleQuerySet(models.QuerySet):
 
     def unpublish(self) -> int:
         return self.update(status=Article.Status.DRAFT, updated_at=timezone.now())
+
+    def visible_to(self, user):
+        """Staff see every article; everyone else what ``published()`` allows."""
+        return self if user.is_staff else self.published()
+
+    def search(self, query: str):
+        """Articles matching a web-search query (``"a phrase" -word this OR that``), most
+        relevant first, each annotated with ``rank`` and a ``highlight`` passage."""
+        return search.search(self, query)
+
+    def recommending(self, book):
+        """Articles whose reading lists name ``book``."""
+        groups = ReadingListGroup.objects.filter(entries__books=book)
+        return self.filter(pk__in=groups.values("article_id"))
+
+    def for_api_list(self):
+        """What a list item shows: issue, publication, bylines and the lead image.
+
+        The lead image comes as one JSON object from a subquery, so that a page of any
+        size costs one query for the articles and one for their bylines.
+        """
+        lead_image = (
+            Image.objects.filter(article=OuterRef("pk"))
+            .order_by("position", "id")
+            .values(
+                data=JSONObject(
+                    id="id",
+                    position="position",
+                    file="file",
+                    caption="caption",
+                    credit="credit",
+                    alt_text="alt_text",
+                    width="width",
+                    height="height",
+                )
+            )[:1]
+        )
+        return (
+            self.select_related("issue__publication")
+            .defer("body", "reading_list_note", "source")
+            .annotate(lead_image_data=Subquery(lead_image))
+            .prefetch_related(_BYLINES)
+        )
+
+    def for_api_detail(self):
+        """Everything an article page shows, the reading list included."""
+        return self.select_related("issue__publication").prefetch_related(
+            _BYLINES,
+            "images",
+            Prefetch(
+                "reading_groups__entries__links",
+                queryset=ReadingListEntryBook.objects.select_related("book"),
+            ),
+            Prefetch(
+                "reading_groups__entries__links__book__credits",
+                queryset=BookAuthor.objects.select_related("author"),
+            ),
+        )
 
 
 ArticleManager = NaturalKeyManager.from_queryset(ArticleQuerySet)
@@ -278,8 +381,32 @@ class Article(models.Model):
             kwargs["update_fields"] = {*update_fields, "word_count", "updated_at"}
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("api:article-detail", kwargs={"slug": self.slug})
+
     def natural_key(self):
         return (self.slug,)
+
+    @property
+    def ordered_authors(self) -> list[Author]:
+        """The byline's authors in the source's order (uses a ``bylines`` prefetch)."""
+        return [byline.author for byline in self.bylines.all()]
+
+    @property
+    def lead_image(self) -> "Image | None":
+        """The first image by position: from ``for_api_list()``'s annotation when present,
+        else from the (prefetched) images."""
+        if hasattr(self, "lead_image_data"):
+            return Image(article=self, **self.lead_image_data) if self.lead_image_data else None
+        return next(iter(self.images.all()), None)
+
+    def set_authors(self, authors: list[Author]) -> None:
+        """Replace the byline with ``authors``, in this order."""
+        self.bylines.all().delete()
+        ArticleAuthor.objects.bulk_create(
+            ArticleAuthor(article=self, author=author, position=position)
+            for position, author in enumerate(authors)
+        )
 
     @property
     def blocks(self) -> list[dict[str, str]]:
@@ -316,6 +443,15 @@ class ArticleAuthor(models.Model):
     natural_key.dependencies = ["articles.article", "articles.author"]
 
 
+class ImageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Images of the articles ``user`` may see."""
+        return self if user.is_staff else self.filter(article__in=Article.objects.published())
+
+    def for_api_list(self):
+        return self.select_related("article")
+
+
 class Image(models.Model):
     """A picture printed with an article. The archive often has its caption but not the file."""
 
@@ -337,7 +473,7 @@ class Image(models.Model):
     width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     height = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
-    objects = NaturalKeyManager()
+    objects = NaturalKeyManager.from_queryset(ImageQuerySet)()
 
     class Meta:
         ordering = ("article_id", "position", "id")
@@ -396,6 +532,11 @@ class ReadingListEntry(models.Model):
     def natural_key(self):
         return (*self.group.natural_key(), self.position)
 
+    @property
+    def ordered_books(self) -> list[Book]:
+        """The books this entry names, in order (uses a ``links`` prefetch)."""
+        return [link.book for link in self.links.all()]
+
     natural_key.dependencies = ["articles.readinglistgroup"]
 
 
@@ -426,3 +567,6 @@ class ReadingListEntryBook(models.Model):
         return (*self.entry.natural_key(), *self.book.natural_key())
 
     natural_key.dependencies = ["articles.readinglistentry", "articles.book"]
+
+
+_BYLINES = Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))

@@ -1,0 +1,78 @@
+"""RSS and Atom feeds of the latest published articles: all, per author and per issue."""
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from articles.models import Article, Author, Issue
+
+LATEST = 20
+
+
+class LatestArticlesFeed(Feed):
+    title = "Archive: latest articles"
+    description = "The articles most recently published in the archive."
+
+    def link(self, obj=None):
+        return reverse("api:article-list")
+
+    def articles(self, obj):
+        return Article.objects.published().for_api_list()
+
+    def items(self, obj=None):
+        return self.articles(obj)[:LATEST]
+
+    def item_title(self, article):
+        return article.headline
+
+    def item_description(self, article):
+        return article.standfirst
+
+    def item_pubdate(self, article):
+        return article.published_at
+
+    def item_updateddate(self, article):
+        return article.updated_at
+
+    def item_author_name(self, article):
+        return ", ".join(author.name for author in article.ordered_authors)
+
+
+class AuthorArticlesFeed(LatestArticlesFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Author, slug=slug)
+
+    def title(self, author):
+        return f"Archive: articles by {author.name}"
+
+    def description(self, author):
+        return f"The latest articles by {author.name}."
+
+    def link(self, author):
+        return reverse("api:author-detail", kwargs={"slug": author.slug})
+
+    def articles(self, author):
+        return super().articles(author).filter(bylines__author=author)
+
+
+class IssueArticlesFeed(LatestArticlesFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Issue, slug=slug)
+
+    def title(self, issue):
+        return f"Archive: {issue}"
+
+    def description(self, issue):
+        return f"The articles of {issue}."
+
+    def link(self, issue):
+        return reverse("api:issue-detail", kwargs={"slug": issue.slug})
+
+    def articles(self, issue):
+        return super().articles(issue).filter(issue=issue)
+
+
+def atom(feed_class):
+    """The same feed in Atom rather than RSS."""
+    return type(f"Atom{feed_class.__name__}", (feed_class,), {"feed_type": Atom1Feed})

@@ -1,0 +1,311 @@
+"""The query parameters of each list, as django-filter FilterSets.
+
+A value that does not parse, or a slug that names nothing, is a 400 naming the
+parameter (django-filter's DRF backend turns form errors into one): a front end must
+learn that its filter was wrong rather than get an unfiltered list.
+"""
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django_filters import rest_framework as filters
+
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    Author,
+    Book,
+    BookAuthor,
+    Image,
+    Issue,
+    Publication,
+)
+
+
+class StrictBooleanField(forms.Field):
+    """``true``/``false`` or ``1``/``0``; anything else is an error, not "no filter"."""
+
+    default_error_messages = {"invalid": "Use true or false (or 1 or 0)."}
+    _VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self._VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class DateOrDateTimeField(forms.Field):
+    """An ISO 8601 date (``2010-08-17``) or date-time (``2010-08-17T18:05:00+01:00``)."""
+
+    default_error_messages = {
+        "invalid": "Use an ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[:SS][±HH:MM])."
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        value = value.strip()
+        try:
+            if len(value) == 10:
+                return dt.date.fromisoformat(value)
+            parsed = parse_datetime(value)
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    # The plain filter, not the DRF flavour: its widget turns unknown words into "unset".
+    field_class = StrictBooleanField
+
+
+class IntegerFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class PublishedBoundFilter(filters.Filter):
+    """A bound on ``published_at``; a date means that whole day in the archive's time zone,
+    so both bounds are inclusive."""
+
+    field_class = DateOrDateTimeField
+
+    def filter(self, qs, value):
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            start = timezone.make_aware(dt.datetime.combine(value, dt.time.min))
+            if self.lookup_expr == "lte":
+                return qs.filter(**{f"{self.field_name}__lt": start + dt.timedelta(days=1)})
+            value = start
+        return super().filter(qs, value)
+
+
+def visible_articles(request):
+    """Slugs a client may filter by: an anonymous client cannot probe for drafts."""
+    if request is None:
+        return Article.objects.none()
+    return Article.objects.visible_to(request.user)
+
+
+class PublicationFilter(filters.FilterSet):
+    class Meta:
+        model = Publication
+        fields = []
+
+
+class IssueFilter(filters.FilterSet):
+    publication = filters.ModelChoiceFilter(
+        field_name="publication",
+        lookup_expr="exact",
+        to_field_name="slug",
+        queryset=Publication.objects.all(),
+        help_text="Publication slug, e.g. `socialist-worker`.",
+    )
+    number = IntegerFilter(field_name="number", lookup_expr="exact", help_text="Issue number.")
+    number_min = IntegerFilter(
+        field_name="number", lookup_expr="gte", help_text="Issue number at least this."
+    )
+    number_max = IntegerFilter(
+        field_name="number", lookup_expr="lte", help_text="Issue number at most this."
+    )
+    date_after = filters.DateFilter(
+        field_name="date", lookup_expr="gte", help_text="Cover date on or after (YYYY-MM-DD)."
+    )
+    date_before = filters.DateFilter(
+        field_name="date", lookup_expr="lte", help_text="Cover date on or before (YYYY-MM-DD)."
+    )
+    year = IntegerFilter(field_name="date", lookup_expr="year", help_text="Cover date's year.")
+
+    class Meta:
+        model = Issue
+        fields = []
+
+
+class ArticleOrderingFilter(filters.OrderingFilter):
+    """Orders by the chosen field and then by ``id`` in the same direction, so that the
+    order is total and pages never overlap."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value]
+        tiebreak = "-id" if ordering[-1].startswith("-") else "id"
+        return qs.order_by(*ordering, tiebreak)
+
+
+class ArticleFilter(filters.FilterSet):
+    q = filters.CharFilter(
+        method="filter_search",
+        help_text='Full-text search in web-search syntax: `"permanent revolution" -stalin`, '
+        "`trotsky OR deutscher`. Results come most relevant first (unless `ordering` is "
+        "given) and carry a `highlight` passage with the matches in `<mark>`.",
+    )
+    publication = filters.ModelChoiceFilter(
+        field_name="issue__publication",
+        lookup_expr="exact",
+        to_field_name="slug",
+        queryset=Publication.objects.all(),
+        help_text="Publication slug.",
+    )
+    issue = filters.ModelChoiceFilter(
+        field_name="issue",
+        lookup_expr="exact",
+        to_field_name="slug",
+        queryset=Issue.objects.all(),
+        help_text="Issue slug, e.g. `socialist-worker-2215`.",
+    )
+    issue_number = IntegerFilter(
+        field_name="issue__number", lookup_expr="exact", help_text="Issue number, e.g. 2215."
+    )
+    author = filters.ModelMultipleChoiceFilter(
+        field_name="authors",
+        lookup_expr="in",
+        to_field_name="slug",
+        queryset=Author.objects.all(),
+        method="filter_author",
+        help_text="Author slug; repeat the parameter for articles by any of several authors.",
+    )
+    published_after = PublishedBoundFilter(
+        field_name="published_at",
+        lookup_expr="gte",
+        help_text="Published on or after this date (whole day, London time) or date-time.",
+    )
+    published_before = PublishedBoundFilter(
+        field_name="published_at",
+        lookup_expr="lte",
+        help_text="Published on or before this date (whole day, London time) or date-time.",
+    )
+    year = IntegerFilter(
+        field_name="published_at", lookup_expr="year", help_text="Year of publication."
+    )
+    has_image = StrictBooleanFilter(
+        field_name="images",
+        lookup_expr="exists",
+        method="filter_has_image",
+        help_text="`true`: only articles with at least one image; `false`: only without.",
+    )
+    book = filters.ModelChoiceFilter(
+        field_name="reading_groups__entries__books",
+        lookup_expr="exact",
+        to_field_name="slug",
+        queryset=Book.objects.all(),
+        method="filter_book",
+        help_text="Book slug: articles whose reading list recommends the book.",
+    )
+    ordering = ArticleOrderingFilter(
+        fields=("published_at", "headline"),
+        help_text="`published_at`, `-published_at` (the default without `q`), `headline` "
+        "or `-headline`. With `q` the default is relevance.",
+    )
+
+    class Meta:
+        model = Article
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_author(self, queryset, name, value):
+        if not value:
+            # An absent multiple-choice parameter cleans to an empty queryset, not None.
+            return queryset
+        bylines = ArticleAuthor.objects.filter(author__in=value)
+        return queryset.filter(pk__in=bylines.values("article_id"))
+
+    def filter_has_image(self, queryset, name, value):
+        images = Exists(Image.objects.filter(article=OuterRef("pk")))
+        return queryset.filter(images if value else ~images)
+
+    def filter_book(self, queryset, name, value):
+        return queryset.recommending(value)
+
+
+class AuthorFilter(filters.FilterSet):
+    q = filters.CharFilter(
+        field_name="name", lookup_expr="icontains", help_text="Part of the author's name."
+    )
+    has_articles = StrictBooleanFilter(
+        field_name="articles",
+        lookup_expr="exists",
+        method="filter_has_articles",
+        help_text="`true`: only authors with an article you can see; `false`: only without.",
+    )
+    has_books = StrictBooleanFilter(
+        field_name="books",
+        lookup_expr="exists",
+        method="filter_has_books",
+        help_text="`true`: only authors of at least one book; `false`: only without.",
+    )
+
+    class Meta:
+        model = Author
+        fields = []
+
+    def filter_has_articles(self, queryset, name, value):
+        articles = visible_articles(self.request).filter(bylines__author=OuterRef("pk"))
+        return queryset.filter(Exists(articles) if value else ~Exists(articles))
+
+    def filter_has_books(self, queryset, name, value):
+        books = Exists(BookAuthor.objects.filter(author=OuterRef("pk")))
+        return queryset.filter(books if value else ~books)
+
+
+class BookFilter(filters.FilterSet):
+    q = filters.CharFilter(
+        field_name="title", lookup_expr="icontains", help_text="Part of the book's title."
+    )
+    author = filters.ModelChoiceFilter(
+        field_name="authors",
+        lookup_expr="exact",
+        to_field_name="slug",
+        queryset=Author.objects.all(),
+        help_text="Author slug.",
+    )
+    article = filters.ModelChoiceFilter(
+        field_name="entries__group__article",
+        lookup_expr="exact",
+        to_field_name="slug",
+        queryset=visible_articles,
+        method="filter_article",
+        help_text="Article slug: the books its reading list recommends.",
+    )
+
+    class Meta:
+        model = Book
+        fields = []
+
+    def filter_article(self, queryset, name, value):
+        return queryset.filter(pk__in=Book.objects.filter(**{name: value}).values("pk"))
+
+
+class ImageFilter(filters.FilterSet):
+    article = filters.ModelChoiceFilter(
+        field_name="article",
+        lookup_expr="exact",
+        to_field_name="slug",
+        queryset=visible_articles,
+        help_text="Article slug.",
+    )
+    q = filters.CharFilter(
+        field_name="caption", lookup_expr="icontains", help_text="Part of the caption."
+    )
+    has_file = StrictBooleanFilter(
+        field_name="file",
+        lookup_expr="exact",
+        method="filter_has_file",
+        help_text="`true`: only images whose file the archive holds; `false`: caption only.",
+    )
+
+    class Meta:
+        model = Image
+        fields = []
+
+    def filter_has_file(self, queryset, name, value):
+        return queryset.exclude(file="") if value else queryset.filter(file="")

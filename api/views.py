@@ -1,0 +1,209 @@
+"""The API's viewsets: thin, since visibility, search and query tuning live on the models'
+QuerySets and filtering in ``api.filters``."""
+
+from django.conf import settings
+from django.utils.cache import (
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+    set_response_etag,
+)
+from django.utils.http import http_date
+from rest_framework import permissions, routers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.reverse import reverse
+
+from articles.models import Article, Author, Book, Image, Issue, Publication
+
+from . import filters, serializers
+
+
+def requested_fields(request) -> list[str] | None:
+    """The sparse fieldset a client asked for with ``fields=a,b``, if any."""
+    raw = request.query_params.get("fields")
+    if raw is None:
+        return None
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    if not names:
+        raise ValidationError({"fields": ["Name at least one field, e.g. fields=slug,headline."]})
+    return names
+
+
+class ArchiveViewSetMixin:
+    """List and detail shapes, sparse fieldsets and HTTP caching for every resource.
+
+    Responses carry an ``ETag`` (a hash of the rendered body) and, where the resource
+    has a timestamp, ``Last-Modified``; a matching ``If-None-Match`` or
+    ``If-Modified-Since`` answers 304. Anonymous responses may be cached publicly; a
+    logged-in reader's (which can include drafts) only privately.
+    """
+
+    lookup_field = "slug"
+    list_serializer_class = None
+    detail_serializer_class = None
+    # The model field that says when an object last changed, for Last-Modified.
+    last_modified_field = None
+    last_modified = None
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return self.detail_serializer_class
+        return self.list_serializer_class
+
+    def get_serializer(self, *args, **kwargs):
+        if self.action in ("list", "retrieve"):
+            kwargs["fields"] = requested_fields(self.request)
+        return super().get_serializer(*args, **kwargs)
+
+    def get_object(self):
+        obj = super().get_object()
+        if self.last_modified_field:
+            self.last_modified = getattr(obj, self.last_modified_field)
+        return obj
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if self.last_modified_field and page:
+            self.last_modified = max(getattr(obj, self.last_modified_field) for obj in page)
+        return page
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in permissions.SAFE_METHODS and response.status_code == 200:
+            patch_vary_headers(response, ("Cookie", "Authorization"))
+            if request.user.is_authenticated:
+                patch_cache_control(response, private=True, no_cache=True)
+            else:
+                patch_cache_control(response, public=True, max_age=settings.API_CACHE_MAX_AGE)
+            response.add_post_render_callback(self._answer_conditionally)
+        return response
+
+    def _answer_conditionally(self, response):
+        set_response_etag(response)
+        last_modified = None
+        if self.last_modified is not None:
+            last_modified = int(self.last_modified.timestamp())
+            response.headers["Last-Modified"] = http_date(last_modified)
+        return get_conditional_response(
+            self.request,
+            etag=response.headers["ETag"],
+            last_modified=last_modified,
+            response=response,
+        )
+
+
+class ArchiveRootView(routers.APIRootView):
+    """The archive's resources, its documentation and its feeds."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        links = {
+            "docs": "api:docs",
+            "schema": "api:schema",
+            "feed_rss": "api:feed-rss",
+            "feed_atom": "api:feed-atom",
+        }
+        for key, name in links.items():
+            response.data[key] = reverse(name, request=request)
+        response.data["feeds_per_author"] = "/api/v1/feeds/authors/{slug}.rss (or .atom)"
+        response.data["feeds_per_issue"] = "/api/v1/feeds/issues/{slug}.rss (or .atom)"
+        return response
+
+
+class PublicationViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """The titles in the archive, e.g. Socialist Worker."""
+
+    queryset = Publication.objects.all()
+    filterset_class = filters.PublicationFilter
+    list_serializer_class = serializers.PublicationListSerializer
+    detail_serializer_class = serializers.PublicationDetailSerializer
+
+
+class IssueViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Issues of a publication; an issue's page lists its articles."""
+
+    queryset = Issue.objects.all()
+    filterset_class = filters.IssueFilter
+    list_serializer_class = serializers.IssueListSerializer
+    detail_serializer_class = serializers.IssueDetailSerializer
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return Issue.objects.for_api_detail(self.request.user)
+        return Issue.objects.for_api_list()
+
+
+class ArticleViewSet(ArchiveViewSetMixin, viewsets.ModelViewSet):
+    """Articles: anonymous readers see published ones, staff drafts too (with `status`).
+
+    Editors with the article permissions create (POST), correct (PUT/PATCH) and delete
+    articles; the answer is the article's detail shape.
+    """
+
+    queryset = Article.objects.all()
+    filterset_class = filters.ArticleFilter
+    list_serializer_class = serializers.ArticleListSerializer
+    detail_serializer_class = serializers.ArticleDetailSerializer
+    last_modified_field = "updated_at"
+
+    def get_queryset(self):
+        articles = Article.objects.visible_to(self.request.user)
+        if self.action == "list":
+            return articles.for_api_list()
+        return articles.for_api_detail()
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return serializers.ArticleWriteSerializer
+        return super().get_serializer_class()
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["search"] = self.action == "list" and bool(self.request.query_params.get("q"))
+        return context
+
+
+class AuthorViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """People credited with articles or books; an author's page shows both."""
+
+    queryset = Author.objects.all()
+    filterset_class = filters.AuthorFilter
+    list_serializer_class = serializers.AuthorListSerializer
+    detail_serializer_class = serializers.AuthorDetailSerializer
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return Author.objects.for_api_detail(self.request.user)
+        return Author.objects.for_api_list()
+
+
+class BookViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Books recommended in reading lists; a book's page lists the articles recommending it."""
+
+    queryset = Book.objects.all()
+    filterset_class = filters.BookFilter
+    list_serializer_class = serializers.BookListSerializer
+    detail_serializer_class = serializers.BookDetailSerializer
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return Book.objects.for_api_detail()
+        return Book.objects.for_api_list()
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["visible_articles"] = Article.objects.visible_to(self.request.user)
+        return context
+
+
+class ImageViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Pictures printed with articles, by id; often only the caption survives."""
+
+    queryset = Image.objects.all()
+    lookup_field = "pk"
+    filterset_class = filters.ImageFilter
+    list_serializer_class = serializers.ImageListSerializer
+    detail_serializer_class = serializers.ImageDetailSerializer
+
+    def get_queryset(self):
+        return Image.objects.visible_to(self.request.user).for_api_list()

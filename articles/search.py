@@ -1,0 +1,182 @@
+"""Full-text search over articles, in web-search syntax, on PostgreSQL and on SQLite.
+
+Both databases answer the same syntax: words are all required, ``"a phrase"`` must
+appear as written, ``-word`` (or ``-"a phrase"``) must not appear, and ``OR`` between
+terms offers alternatives. The headline weighs most, then the standfirst, then the body.
+
+- PostgreSQL keeps a weighted ``tsvector`` in ``articles_article.search_vector``,
+  maintained by a trigger (so bulk loads that bypass ``save()`` stay searchable) and
+  indexed with GIN; queries use ``websearch_to_tsquery``, ``ts_rank`` and ``ts_headline``.
+- SQLite keeps an external-content FTS5 table, ``articles_article_fts``, maintained by
+  triggers; the web-search query is translated to FTS5's syntax, ranked by ``bm25``
+  with the same column weights and highlighted with ``snippet``.
+
+Both are created by migration ``0002_article_search``.
+"""
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
+from django.db import connections
+from django.db.models import Expression, ExpressionWrapper, F, FloatField, Q, TextField, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Concat, Substr
+
+CONFIG = "english"
+FTS_TABLE = "articles_article_fts"
+# bm25 weights for headline, standfirst and body: the same order of importance as
+# PostgreSQL's A, B and C weights.
+FTS_WEIGHTS = (10.0, 4.0, 1.0)
+
+# Marks the database puts around matches; they are turned into <mark> only after the
+# passage has been HTML-escaped, so article text can never become live markup.
+_START, _STOP = "\x02", "\x03"
+_SNIPPET_WORDS = 30
+
+
+class HighlightField(TextField):
+    """A search passage from the database, returned as safe HTML with ``<mark>`` tags."""
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return None
+        escaped = html.escape(value, quote=False)
+        return escaped.replace(_START, "<mark>").replace(_STOP, "</mark>")
+
+
+class _StoredVector(Expression):
+    """The article table's ``search_vector`` column, which the model does not declare
+    because only PostgreSQL has it."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return f"{table}.{connection.ops.quote_name('search_vector')}", []
+
+
+@dataclass
+class _Alternative:
+    """Terms joined by AND: every ``include`` must match and no ``exclude`` may."""
+
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_WORDISH = re.compile(r"\w")
+
+
+def parse_websearch(text: str) -> list[_Alternative]:
+    """Split a web-search query into OR-ed alternatives, as ``websearch_to_tsquery`` does.
+
+    Terms without a letter or digit are dropped, as PostgreSQL's parser drops them.
+    """
+    alternatives = [_Alternative()]
+    for match in _TOKEN.finditer(text):
+        negated, phrase, word = match.group(1), match.group(2), match.group(3)
+        if word is not None:
+            if word.upper() == "OR":
+                if alternatives[-1].include or alternatives[-1].exclude:
+                    alternatives.append(_Alternative())
+                continue
+            negated = "-" if word.startswith("-") and len(word) > 1 else ""
+            phrase = word.removeprefix("-") if negated else word
+        if not _WORDISH.search(phrase):
+            continue
+        target = alternatives[-1].exclude if negated else alternatives[-1].include
+        target.append(phrase)
+    return [alt for alt in alternatives if alt.include or alt.exclude]
+
+
+def _fts_string(term: str) -> str:
+    """An FTS5 string: a word or a phrase, with FTS5's own syntax characters made inert."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _fts_any(terms: list[str]) -> str:
+    return " OR ".join(_fts_string(term) for term in terms)
+
+
+def _fts_rowids(expression: str) -> RawSQL:
+    return RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", (expression,))
+
+
+def _sqlite_search(queryset, text: str):
+    alternatives = parse_websearch(text)
+    positive, matches = [], Q()
+    for alt in alternatives:
+        if alt.include:
+            expression = " AND ".join(_fts_string(term) for term in alt.include)
+            if alt.exclude:
+                expression = f"({expression}) NOT ({_fts_any(alt.exclude)})"
+            positive.append(f"({expression})")
+        else:
+            # FTS5 cannot match "everything but": take the complement of the matches.
+            matches |= ~Q(pk__in=_fts_rowids(_fts_any(alt.exclude)))
+    rank, passage = Value(0.0), Value(None, output_field=TextField())
+    if positive:
+        expression = " OR ".join(positive)
+        matches |= Q(pk__in=_fts_rowids(expression))
+        table = connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)
+        correlated = f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid = {table}.id"
+        weights = ", ".join(str(weight) for weight in FTS_WEIGHTS)
+        # bm25 is lower for better matches; negate it so that higher ranks first, as ts_rank.
+        rank = RawSQL(
+            f"SELECT -bm25({FTS_TABLE}, {weights}) {correlated}", (expression,), FloatField()
+        )
+        passage = RawSQL(
+            f"SELECT snippet({FTS_TABLE}, -1, %s, %s, '…', {_SNIPPET_WORDS}) {correlated}",
+            (_START, _STOP, expression),
+            TextField(),
+        )
+    lead = Substr(Concat("standfirst", Value(" "), "body", output_field=TextField()), 1, 200)
+    return queryset.filter(matches).annotate(
+        rank=Coalesce(rank, Value(0.0), output_field=FloatField()),
+        highlight=Coalesce(passage, lead, output_field=HighlightField()),
+    )
+
+
+def _postgresql_search(queryset, text: str):
+    query = SearchQuery(text, search_type="websearch", config=CONFIG)
+    document = Concat(
+        "headline", Value("\n"), "standfirst", Value("\n"), "body", output_field=TextField()
+    )
+    return (
+        queryset.alias(search_vector=_StoredVector())
+        .filter(search_vector=query)
+        .annotate(
+            rank=SearchRank(F("search_vector"), query),
+            highlight=ExpressionWrapper(
+                SearchHeadline(
+                    document,
+                    query,
+                    config=CONFIG,
+                    start_sel=_START,
+                    stop_sel=_STOP,
+                    max_words=_SNIPPET_WORDS,
+                    min_words=15,
+                    max_fragments=2,
+                    fragment_delimiter=" … ",
+                ),
+                output_field=HighlightField(),
+            ),
+        )
+    )
+
+
+def search(queryset, text: str):
+    """Articles of ``queryset`` matching ``text``, annotated with ``rank`` and ``highlight``,
+    most relevant first."""
+    if not parse_websearch(text):
+        return queryset.none()
+    vendor = connections[queryset.db].vendor
+    matched = _postgresql_search if vendor == "postgresql" else _sqlite_search
+    return matched(queryset, text).order_by("-rank", "-published_at", "-id")

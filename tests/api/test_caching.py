@@ -1,0 +1,55 @@
+"""ETag, Last-Modified, 304s and Cache-Control."""
+
+import pytest
+from django.test import override_settings
+
+SEED = "/api/v1/articles/trotskys-socialism/"
+
+
+@pytest.mark.parametrize(
+    "url", [SEED, "/api/v1/articles/", "/api/v1/issues/socialist-worker-2215/", "/api/v1/books/"]
+)
+def test_repeated_request_with_the_etag_is_304(api, seed, url):
+    first = api.get(url)
+    assert first.status_code == 200 and first["ETag"]
+    again = api.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == first["ETag"]
+
+
+def test_changed_article_gets_a_new_etag(api, seed):
+    from articles.models import Article
+
+    first = api.get(SEED)
+    article = Article.objects.get()
+    article.headline = "Changed"
+    article.save()
+    again = api.get(SEED, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and again["ETag"] != first["ETag"]
+
+
+def test_articles_carry_last_modified_and_honour_if_modified_since(api, seed):
+    first = api.get(SEED)
+    assert first["Last-Modified"]
+    assert api.get(SEED, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+    assert api.get("/api/v1/articles/")["Last-Modified"] == first["Last-Modified"]
+
+
+@override_settings(API_CACHE_MAX_AGE=300)
+def test_anonymous_responses_are_publicly_cacheable(api, seed):
+    response = api.get(SEED)
+    assert response["Cache-Control"] == "public, max-age=300"
+    assert {"Cookie", "Authorization"} <= {v.strip() for v in response["Vary"].split(",")}
+
+
+def test_staff_responses_are_private(editor_api, seed):
+    """A staff answer may show drafts: no shared cache may keep it."""
+    cache_control = editor_api.get(SEED)["Cache-Control"]
+    assert "private" in cache_control and "public" not in cache_control
+
+
+def test_errors_are_not_cached(api, seed):
+    response = api.get("/api/v1/articles/", {"page": 0})
+    assert response.status_code == 400
+    assert not response.has_header("ETag") and "public" not in response.get("Cache-Control", "")

@@ -1,0 +1,34 @@
+"""RSS and Atom feeds of published articles, linked from the API root."""
+
+import pytest
+
+from articles.models import Article
+from tests.factories import ArticleFactory
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/feeds/articles.rss",
+        "/api/v1/feeds/articles.atom",
+        "/api/v1/feeds/authors/esme-choonara.rss",
+        "/api/v1/feeds/authors/esme-choonara.atom",
+        "/api/v1/feeds/issues/socialist-worker-2215.rss",
+        "/api/v1/feeds/issues/socialist-worker-2215.atom",
+    ],
+)
+def test_feeds_carry_published_articles_only(client, seed, url):
+    ArticleFactory(headline="Secret draft", status=Article.Status.DRAFT, published_at=None)
+    body = client.get(url).content.decode()
+    assert "Trotsky’s socialism" in body and "Esme Choonara" in body
+    assert "Secret draft" not in body
+
+
+def test_unknown_author_feed_is_404(client, db):
+    assert client.get("/api/v1/feeds/authors/nobody.rss").status_code == 404
+
+
+def test_api_root_links_feeds_and_docs(api, db):
+    root = api.get("/api/v1/").json()
+    assert root["feed_rss"] == "http://testserver/api/v1/feeds/articles.rss"
+    assert root["docs"] == "http://testserver/api/v1/docs/"

@@ -1,0 +1,88 @@
+"""Query counts per endpoint, pinned: they must not grow with the rows on the page.
+
+Each endpoint is measured against the seed at page size 1 and again after 60 more
+articles (with bylines, images and reading lists) at page size 100.
+"""
+
+import pytest
+
+from articles.models import Issue, ReadingListEntry, ReadingListGroup
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    BookFactory,
+    ImageFactory,
+    IssueFactory,
+    PublicationFactory,
+)
+
+SEED_ISSUE = "socialist-worker-2215"
+
+# (url, queries): one per table level the response reads, plus COUNT(*) for lists.
+ENDPOINTS = [
+    ("/api/v1/articles/?page_size={size}", 3),  # count, articles + lead image, bylines
+    ("/api/v1/articles/?cursor=&page_size={size}", 2),  # no count in cursor mode
+    ("/api/v1/articles/?q=trotsky&page_size={size}", 3),
+    # article, bylines, images, reading groups, entries, entry books, book authors
+    ("/api/v1/articles/trotskys-socialism/", 7),
+    ("/api/v1/publications/?page_size={size}", 2),
+    ("/api/v1/publications/socialist-worker/", 1),
+    ("/api/v1/issues/?page_size={size}", 2),
+    (f"/api/v1/issues/{SEED_ISSUE}/", 3),  # issue, articles, bylines
+    ("/api/v1/authors/?page_size={size}", 2),
+    ("/api/v1/authors/esme-choonara/", 5),  # author, articles, bylines, books, book authors
+    ("/api/v1/books/?page_size={size}", 3),  # count, books, book authors
+    ("/api/v1/books/my-life/", 4),  # book, book authors, articles, bylines
+    ("/api/v1/images/?page_size={size}", 2),
+]
+
+
+@pytest.fixture
+def grown(seed):
+    """60 more articles on every relation the endpoints read, in the seed's issue, and
+    more publications and issues."""
+    issue = Issue.objects.get(slug=SEED_ISSUE)
+    esme = AuthorFactory._meta.model.objects.get(slug="esme-choonara")
+    my_life = BookFactory._meta.model.objects.get(slug="my-life")
+    for _ in range(60):
+        article = ArticleFactory(issue=issue, body="Trotsky.", authors=[esme, AuthorFactory()])
+        ImageFactory.create_batch(2, article=article)
+        group = ReadingListGroup.objects.create(article=article, heading="Read")
+        entry = ReadingListEntry.objects.create(group=group, text="My Life")
+        entry.books.add(my_life, BookFactory(authors=[esme, AuthorFactory()]))
+    for number in range(5):
+        IssueFactory(publication=PublicationFactory(name=f"Title {number}"))
+
+
+@pytest.mark.parametrize(("url", "expected"), ENDPOINTS, ids=[url for url, _ in ENDPOINTS])
+def test_query_count_is_pinned_and_flat(
+    api, seed, request, django_assert_num_queries, url, expected
+):
+    """The same count for one row as for a hundred."""
+    for size in (1, 100):
+        if size == 100:
+            request.getfixturevalue("grown")
+        target = url.format(size=size)
+        api.get(target)  # warms per-connection checks, e.g. SQLite's JSON support
+        with django_assert_num_queries(expected):
+            response = api.get(target)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        if "results" in body and size == 100:
+            assert len(body["results"]) > 1
+
+
+def test_image_detail_is_one_query(api, seed, django_assert_num_queries):
+    image_id = api.get("/api/v1/images/").json()["results"][0]["id"]
+    api.get(f"/api/v1/images/{image_id}/")
+    with django_assert_num_queries(1):
+        api.get(f"/api/v1/images/{image_id}/")
+
+
+def test_article_list_at_page_size_100_is_three_queries(api, seed, django_assert_num_queries):
+    """The target for the busiest endpoint, spelt out with pytest-django's own assertion."""
+    ArticleFactory.create_batch(100)
+    api.get("/api/v1/articles/")
+    with django_assert_num_queries(3):
+        response = api.get("/api/v1/articles/", {"page_size": 100})
+    assert len(response.json()["results"]) == 100

@@ -1,0 +1,80 @@
+"""Reading is public; writing is for authenticated editors with the model permission."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from articles.models import Article
+
+SEED = "/api/v1/articles/trotskys-socialism/"
+NEW_ARTICLE = {
+    "issue": "socialist-worker-2215",
+    "headline": "A new piece",
+    "slug": "a-new-piece",
+    "standfirst": "",
+    "body": "One paragraph.\n\n## A heading\n\nAnother.",
+    "status": "published",
+    "published_at": "2010-08-18T09:00:00+01:00",
+    "authors": ["isaac-deutscher", "esme-choonara"],
+}
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("post", "/api/v1/articles/"),
+        ("put", SEED),
+        ("patch", SEED),
+        ("delete", SEED),
+        ("post", "/api/v1/books/"),
+        ("delete", "/api/v1/books/my-life/"),
+    ],
+)
+def test_anonymous_writes_are_refused(api, seed, method, url):
+    response = getattr(api, method)(url, NEW_ARTICLE, format="json")
+    assert response.status_code in (401, 403)
+    assert Article.objects.count() == 1
+
+
+def test_users_without_permission_cannot_write(db, seed, django_user_model):
+    """Logged in is not enough: writing needs the model permission."""
+    reader = django_user_model.objects.create_user(username="reader", password="x-long-pass!")
+    client = APIClient()
+    client.force_authenticate(reader)
+    assert client.post("/api/v1/articles/", NEW_ARTICLE, format="json").status_code == 403
+    assert client.patch(SEED, {"headline": "Defaced"}, format="json").status_code == 403
+    assert client.delete(SEED).status_code == 403
+
+
+def test_editor_creates_an_article_with_its_byline(editor_api, seed):
+    """POST creates the article and answers with its detail shape, byline in order."""
+    response = editor_api.post("/api/v1/articles/", NEW_ARTICLE, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert [a["slug"] for a in body["authors"]] == ["isaac-deutscher", "esme-choonara"]
+    assert body["blocks"][1] == {"type": "heading", "text": "A heading"}
+    assert body["status"] == "published"
+    assert Article.objects.get(slug="a-new-piece").word_count == 5
+
+
+def test_editor_corrects_and_deletes_an_article(editor_api, seed):
+    response = editor_api.patch(
+        SEED, {"headline": "Trotsky’s socialism (corrected)"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["reading_list"]["note"].startswith("All available")
+    assert Article.objects.get().headline == "Trotsky’s socialism (corrected)"
+    assert editor_api.delete(SEED).status_code == 204
+    assert not Article.objects.exists()
+
+
+def test_publishing_without_a_time_is_400(editor_api, seed):
+    payload = {**NEW_ARTICLE, "published_at": None}
+    response = editor_api.post("/api/v1/articles/", payload, format="json")
+    assert response.status_code == 400
+    assert "published_at" in response.json()
+
+
+def test_read_only_resources_answer_405_to_editors(editor_api, seed):
+    """Only articles are written over the API; other resources are edited in the admin."""
+    assert editor_api.post("/api/v1/books/", {"title": "X"}, format="json").status_code == 405
+    assert editor_api.delete("/api/v1/authors/esme-choonara/").status_code == 405
