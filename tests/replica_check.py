@@ -12,6 +12,7 @@ import sys
 import time
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import connections
 from django.test import Client
@@ -58,6 +59,7 @@ def main():
     editor, _ = get_user_model().objects.get_or_create(username="replica-check-editor")
     editor.is_staff = True
     editor.save()
+    editor.user_permissions.set(Permission.objects.filter(content_type__app_label="articles"))
     token, _ = Token.objects.get_or_create(user=editor)
 
     anonymous = Client()
