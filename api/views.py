@@ -2,6 +2,7 @@
 QuerySets and filtering in ``api.filters``."""
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils.cache import (
     get_conditional_response,
     patch_cache_control,
@@ -11,8 +12,10 @@ from django.utils.cache import (
 from django.utils.http import http_date
 from rest_framework import permissions, routers, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from articles.caching import current_generation
 from articles.models import Article, Author, Book, Image, Issue, Publication
 
 from . import filters, serializers
@@ -54,6 +57,31 @@ class ArchiveViewSetMixin:
         if self.action in ("list", "retrieve"):
             kwargs["fields"] = requested_fields(self.request)
         return super().get_serializer(*args, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        return self._cached_for_anonymous(super().list, request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._cached_for_anonymous(super().retrieve, request, *args, **kwargs)
+
+    def _cached_for_anonymous(self, handler, request, *args, **kwargs):
+        """Serve anonymous reads from the shared cache; see ``articles.caching``.
+
+        The serialized data is cached, not the rendered bytes, so content negotiation,
+        ETags and conditional requests work the same on a hit. Staff responses (which
+        can include drafts) are never cached.
+        """
+        if request.user.is_authenticated:
+            return handler(request, *args, **kwargs)
+        key = f"api:{current_generation()}:{request.get_full_path()}"
+        cached = cache.get(key)
+        if cached is not None:
+            data, self.last_modified = cached
+            return Response(data)
+        response = handler(request, *args, **kwargs)
+        if response.status_code == 200:
+            cache.set(key, (response.data, self.last_modified), settings.API_RESPONSE_CACHE_SECONDS)
+        return response
 
     def get_object(self):
         obj = super().get_object()

@@ -192,6 +192,10 @@ SPECTACULAR_SETTINGS = {
 
 # Seconds that browsers and shared caches may keep an anonymous API response.
 API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=60)
+# How long an anonymous API response stays in the shared cache. Edits retire cached
+# responses at once (articles.caching); this bounds only how late a scheduled article
+# whose publication time passes can appear.
+API_RESPONSE_CACHE_SECONDS = env.int("API_RESPONSE_CACHE_SECONDS", default=300)
 
 # Front ends on other origins that may call the API from a browser.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import search
+from .caching import archive_changed
 
 HEADING_MARKER = "## "
 
@@ -244,14 +245,18 @@ class ArticleQuerySet(models.QuerySet):
     def publish(self) -> int:
         """Publish these articles; those without a publication time get the current one."""
         now = timezone.now()
-        return self.update(
+        count = self.update(
             status=Article.Status.PUBLISHED,
             published_at=models.functions.Coalesce("published_at", models.Value(now)),
             updated_at=now,
         )
+        archive_changed()
+        return count
 
     def unpublish(self) -> int:
-        return self.update(status=Article.Status.DRAFT, updated_at=timezone.now())
+        count = self.update(status=Article.Status.DRAFT, updated_at=timezone.now())
+        archive_changed()
+        return count
 
     def visible_to(self, user):
         """Staff see every article; everyone else what ``published()`` allows."""

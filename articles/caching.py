@@ -1,0 +1,43 @@
+"""One generation token for everything the public API has cached.
+
+Anonymous API responses are cached under the current generation. Any change to the
+archive's content (a save or delete in the admin or the API, a bulk publish, an import)
+replaces the token once its transaction commits, so no response computed from the old
+data can be served again. A random token rather than a counter: if the cache evicts it,
+the next one cannot collide with a generation that still has responses stored.
+
+Whole-archive invalidation is deliberately coarse: an article page embeds its issue,
+authors and books, and lists embed articles, so working out exactly which cached pages
+an edit touches would be a second, easily stale, copy of the serializers' knowledge.
+Edits are rare next to reads; a miss costs one uncached request per page.
+"""
+
+import uuid
+
+from django.core.cache import cache
+from django.db import transaction
+
+GENERATION_KEY = "archive:generation"
+
+
+def current_generation() -> str:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        generation = cache.get(GENERATION_KEY)
+    return generation
+
+
+def archive_changed(**_signal_kwargs) -> None:
+    """Retire every cached API response, now and again when the transaction commits.
+
+    Now, so that the writer's own later reads in this transaction are fresh; again at
+    commit, because a reader between the change and the commit still sees the old rows
+    and may have cached them under the interim generation.
+    """
+    _new_generation()
+    transaction.on_commit(_new_generation)
+
+
+def _new_generation() -> None:
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
