@@ -1,0 +1,735 @@
+"""The importer's one write path, shared by ``import_archive``, the API and the admin.
+
+``import_file`` reads one file, scraped text or an interchange document, and writes it
+in one transaction: all of it or none of it. Records are matched by natural keys
+(publication slug + issue number, article slug, author slug from the name, book title +
+authors), so a second import of a file changes nothing and a corrected file updates its
+records in place. Work is batched per file: a constant number of queries however many
+articles an issue holds.
+
+Concurrency: the issue row is locked for the whole transaction, so two imports of one
+issue run one after the other and the second finds the first's articles. Rows other
+imports may create at the same moment (a publication, an issue, an author, a book)
+are inserted plainly; a unique-constraint clash rolls the file back and it is tried
+again, when the other import's rows are there to be found.
+"""
+
+import datetime as dt
+import os
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.text import slugify
+
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    Author,
+    Book,
+    BookAuthor,
+    Image,
+    Issue,
+    Publication,
+    ReadingListEntry,
+    ReadingListEntryBook,
+    ReadingListGroup,
+    body_word_count,
+)
+
+from . import interchange
+from .records import (
+    ArticleRecord,
+    AuthorRecord,
+    BookRecord,
+    ImageRecord,
+    ImportFileError,
+    IssueRecord,
+    RecordError,
+    Where,
+)
+from .scraped import parse_scraped
+
+KINDS = ("issues", "articles", "authors", "books", "images")
+ACTIONS = ("created", "updated", "unchanged", "deleted")
+IMPORTABLE_SUFFIXES = (".txt", ".json")
+MAX_ATTEMPTS = 5
+# PostgreSQL's "serialization failure" and "deadlock detected": try the file again.
+_RETRY_SQLSTATES = {"40001", "40P01"}
+
+
+@dataclass
+class FileReport:
+    """What importing one file did, or would do on a dry run, or why it was refused."""
+
+    path: str
+    counts: Counter = field(default_factory=Counter)
+    articles: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: ImportFileError | None = None
+
+    def count(self, kind: str, action: str, n: int = 1) -> None:
+        if n:
+            self.counts[kind, action] += n
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.path,
+            "ok": self.error is None,
+            "articles": self.articles,
+            "warnings": self.warnings,
+            "error": self.error.as_dict() if self.error else None,
+        }
+
+
+@dataclass
+class ImportReport:
+    """The report of a run over many files: per file, and in total."""
+
+    dry_run: bool = False
+    files: list[FileReport] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FileReport]:
+        return [report for report in self.files if report.error]
+
+    def totals(self) -> Counter:
+        totals = Counter()
+        for report in self.files:
+            totals.update(report.counts)
+        return totals
+
+    def as_dict(self) -> dict:
+        totals = self.totals()
+        return {
+            "dry_run": self.dry_run,
+            "files": {
+                "read": len(self.files),
+                "imported": len(self.files) - len(self.failed),
+                "failed": len(self.failed),
+                "skipped": len(self.skipped),
+            },
+            "totals": {
+                kind: {action: totals[kind, action] for action in ACTIONS} for kind in KINDS
+            },
+            "errors": [report.error.as_dict() for report in self.failed],
+            "warnings": [warning for report in self.files for warning in report.warnings],
+            "results": [report.as_dict() for report in self.files],
+        }
+
+    def summary(self) -> list[str]:
+        """The final report as lines of text: files, then a table of records."""
+        totals = self.totals()
+        verb = "would be " if self.dry_run else ""
+        lines = [
+            f"Files: {len(self.files)} read, {len(self.files) - len(self.failed)} "
+            f"{verb}imported, {len(self.failed)} failed, {len(self.skipped)} skipped",
+            f"{'':10}" + "".join(f"{action:>11}" for action in ACTIONS),
+        ]
+        for kind in KINDS:
+            lines.append(f"{kind:10}" + "".join(f"{totals[kind, a]:>11}" for a in ACTIONS))
+        if self.dry_run:
+            lines.append("Dry run: nothing was written.")
+        return lines
+
+
+def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """The files to import, and those skipped: a named file is always read; a folder is
+    searched recursively for ``.txt`` and ``.json`` files, in name order."""
+    found, skipped = [], []
+    for path in paths:
+        if not path.is_dir():
+            found.append(path)
+            continue
+        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            (found if child.suffix.lower() in IMPORTABLE_SUFFIXES else skipped).append(child)
+    return found, skipped
+
+
+def read_source(
+    *, name: str, data: bytes, publication: str = ""
+) -> tuple[IssueRecord, Callable[[Where], int]]:
+    """Parse a file's bytes into records, and a function that puts a record's place in the
+    file on a line. A ``.json`` name or a leading ``{`` means an interchange document."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ImportFileError(
+            name, line, f"expected UTF-8 text, found the byte 0x{data[error.start]:02x}"
+        ) from None
+    text = text.removeprefix("\ufeff")
+    if name.lower().endswith(".json") or text.lstrip().startswith("{"):
+        return interchange.parse_interchange(text, path=name), lambda where: interchange.line_of(
+            text, where
+        )
+    return parse_scraped(
+        text, path=name, publication=publication
+    ), lambda where: where if isinstance(where, int) else 1
+
+
+def import_file(
+    *, name: str, data: bytes, publication: str = "", dry_run: bool = False
+) -> FileReport:
+    """Import one file in one transaction; on a dry run roll it back, keeping the report.
+
+    ``name`` is how reports refer to the file; its last part becomes the articles'
+    ``source``. ``publication`` names the publication for scraped pages with no masthead.
+    """
+    report = FileReport(path=name)
+    try:
+        record, line_of = read_source(name=name, data=data, publication=publication)
+    except ImportFileError as error:
+        report.error = error
+        return report
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        report = FileReport(path=name, warnings=list(record.warnings))
+        try:
+            with transaction.atomic():
+                _load_issue(record, report)
+                if dry_run:
+                    transaction.set_rollback(True)
+            return report
+        except RecordError as error:
+            report = FileReport(path=name, warnings=report.warnings)
+            report.error = ImportFileError(name, line_of(error.where), error.reason)
+            return report
+        except (IntegrityError, OperationalError) as error:
+            if attempt == MAX_ATTEMPTS or not _retryable(error):
+                report = FileReport(path=name, warnings=report.warnings)
+                report.error = ImportFileError(
+                    name,
+                    line_of(record.where),
+                    f"expected to save the issue, found the database refusing it ({error})",
+                )
+                return report
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
+
+
+def import_path(*, path: Path, publication: str = "", dry_run: bool = False) -> FileReport:
+    """Import one file from disk, as ``import_file`` does."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        report = FileReport(path=str(path))
+        report.error = ImportFileError(
+            str(path), 1, f"expected a readable file, found {error.strerror or error}"
+        )
+        return report
+    return import_file(name=str(path), data=data, publication=publication, dry_run=dry_run)
+
+
+def import_uploads(
+    *, files: Sequence[tuple[str, bytes]], dry_run: bool = False, publication: str = ""
+) -> ImportReport:
+    """Import uploaded files (name, content), each on its own, into one report."""
+    report = ImportReport(dry_run=dry_run)
+    for name, data in files:
+        report.files.append(
+            import_file(name=name, data=data, publication=publication, dry_run=dry_run)
+        )
+    return report
+
+
+def _retryable(error: Exception) -> bool:
+    if isinstance(error, IntegrityError):
+        return True
+    return getattr(error.__cause__, "sqlstate", None) in _RETRY_SQLSTATES
+
+
+def _load_issue(record: IssueRecord, report: FileReport) -> None:
+    issue = _issue(record, report)
+    author_records = [a for article in record.articles for a in article.authors]
+    book_records = [
+        book
+        for article in record.articles
+        for group in article.reading_groups
+        for entry in group.entries
+        for book in entry.books
+    ]
+    author_records += [a for book in book_records for a in book.authors]
+    author_ids = _authors(author_records, report)
+    book_ids = _books(book_records, author_ids, report)
+    _articles(record.articles, issue, author_ids, book_ids, report)
+
+
+def _issue(record: IssueRecord, report: FileReport) -> Issue:
+    """The issue, created if new and locked until the file's transaction ends."""
+    publication = (
+        Publication.objects.filter(slug=record.publication_key).first()
+        or Publication.objects.filter(name=record.publication_name).first()
+        or Publication.objects.create(name=record.publication_name, slug=record.publication_key)
+    )
+    # No join to the publication: locking its row would serialise every import of it.
+    issue = (
+        Issue.objects.select_related(None)
+        .select_for_update()
+        .filter(publication=publication, number=record.number)
+        .first()
+    )
+    if issue is None:
+        issue = Issue.objects.create(
+            publication=publication,
+            number=record.number,
+            slug=record.slug or f"{publication.slug}-{record.number}",
+            date=record.date,
+        )
+        report.count("issues", "created")
+    elif record.date is not None and issue.date != record.date:
+        issue.date = record.date
+        issue.save(update_fields=["date"])
+        report.count("issues", "updated")
+    else:
+        report.count("issues", "unchanged")
+    return issue
+
+
+def _authors(records: list[AuthorRecord], report: FileReport) -> dict[str, int]:
+    """Author ids by slug, creating the missing. An existing author keeps the name an
+    editor may have corrected; a source's bio fills in or replaces theirs."""
+    wanted: dict[str, AuthorRecord] = {}
+    for record in records:
+        if record.key not in wanted or (record.bio and not wanted[record.key].bio):
+            wanted[record.key] = record
+    if not wanted:
+        return {}
+    existing = Author.objects.in_bulk(list(wanted), field_name="slug")
+    changed = []
+    for slug, author in existing.items():
+        bio = wanted[slug].bio
+        if bio and author.bio != bio:
+            author.bio = bio
+            changed.append(author)
+    Author.objects.bulk_update(changed, ["bio"])
+    # Sorted, so concurrent imports take the unique index's locks in the same order.
+    created = Author.objects.bulk_create(
+        Author(name=record.name, slug=slug, bio=record.bio or "")
+        for slug, record in sorted(wanted.items())
+        if slug not in existing
+    )
+    report.count("authors", "created", len(created))
+    report.count("authors", "updated", len(changed))
+    report.count("authors", "unchanged", len(existing) - len(changed))
+    return {author.slug: author.id for author in [*existing.values(), *created]}
+
+
+def _books(
+    records: list[BookRecord], author_ids: dict[str, int], report: FileReport
+) -> dict[tuple, int]:
+    """Book ids by (title, authors), creating the missing and filling in known details."""
+    wanted: dict[tuple, BookRecord] = {}
+    for record in records:
+        wanted.setdefault(record.key, record)
+    if not wanted:
+        return {}
+    candidates = list(Book.objects.filter(title__in={title for title, _ in wanted}))
+    credited = defaultdict(set)
+    for book_id, author_slug in BookAuthor.objects.filter(book__in=candidates).values_list(
+        "book_id", "author__slug"
+    ):
+        credited[book_id].add(author_slug)
+    existing = {(book.title, frozenset(credited[book.id])): book for book in candidates}
+
+    ids, changed, changed_fields = {}, [], set()
+    for key, record in wanted.items():
+        book = existing.get(key)
+        if book is None:
+            continue
+        ids[key] = book.id
+        updates = {
+            name: value
+            for name, value in record.known_fields().items()
+            if getattr(book, name) != value
+        }
+        if updates:
+            for name, value in updates.items():
+                setattr(book, name, value)
+            changed.append(book)
+            changed_fields.update(updates)
+    if changed:
+        Book.objects.bulk_update(changed, sorted(changed_fields))
+
+    missing = sorted((r for k, r in wanted.items() if k not in existing), key=_book_slug_options)
+    slugs = _free_book_slugs(missing)
+    created = Book.objects.bulk_create(
+        Book(title=record.title, slug=slugs[record.key], **record.known_fields())
+        for record in missing
+    )
+    BookAuthor.objects.bulk_create(
+        BookAuthor(book=book, author_id=author_ids[slug], position=position)
+        for book, record in zip(created, missing, strict=True)
+        for position, slug in enumerate(dict.fromkeys(a.key for a in record.authors))
+    )
+    ids.update({record.key: book.id for book, record in zip(created, missing, strict=True)})
+    report.count("books", "created", len(created))
+    report.count("books", "updated", len(changed))
+    report.count("books", "unchanged", len(existing.keys() & wanted.keys()) - len(changed))
+    return ids
+
+
+def _book_slug_options(record: BookRecord) -> list[str]:
+    base = record.slug or slugify(record.title)[:300].strip("-") or "book"
+    names = " ".join(author.name for author in record.authors)
+    return [base, slugify(f"{base} {names}")[:300].strip("-")] if names else [base]
+
+
+def _free_book_slugs(records: list[BookRecord]) -> dict[tuple, str]:
+    """A slug for each new book: its title's, else qualified by its authors ("my-life" is
+    taken by Trotsky's, so Clinton's is "my-life-bill-clinton"), else numbered."""
+    options = {record.key: _book_slug_options(record) for record in records}
+    taken = set(
+        Book.objects.filter(slug__in={s for o in options.values() for s in o}).values_list(
+            "slug", flat=True
+        )
+    )
+    slugs = {}
+    for key, choices in options.items():
+        slug = next((choice for choice in choices if choice not in taken), None)
+        number = 2
+        while slug is None:
+            numbered = f"{choices[0][:290]}-{number}"
+            if numbered not in taken and not Book.objects.filter(slug=numbered).exists():
+                slug = numbered
+            number += 1
+        taken.add(slug)
+        slugs[key] = slug
+    return slugs
+
+
+@dataclass
+class _Existing:
+    """An article's current bylines, images and reading list, as comparable values."""
+
+    bylines: dict[int, tuple] = field(default_factory=lambda: defaultdict(tuple))
+    images: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    reading: dict[int, tuple] = field(default_factory=lambda: defaultdict(tuple))
+
+    @classmethod
+    def load(cls, article_ids: list[int]) -> "_Existing":
+        existing = cls()
+        if not article_ids:
+            return existing
+        for article_id, author_id in ArticleAuthor.objects.filter(
+            article_id__in=article_ids
+        ).values_list("article_id", "author_id"):
+            existing.bylines[article_id] += (author_id,)
+        for row in Image.objects.filter(article_id__in=article_ids).values_list(
+            "article_id",
+            "id",
+            "position",
+            "caption",
+            "credit",
+            "alt_text",
+            "file",
+            "width",
+            "height",
+        ):
+            existing.images[row[0]].append(row[1:])
+        books_of = defaultdict(tuple)
+        for entry_id, book_id in ReadingListEntryBook.objects.filter(
+            entry__group__article_id__in=article_ids
+        ).values_list("entry_id", "book_id"):
+            books_of[entry_id] += (book_id,)
+        entries_of = defaultdict(tuple)
+        for entry_id, group_id, text in ReadingListEntry.objects.filter(
+            group__article_id__in=article_ids
+        ).values_list("id", "group_id", "text"):
+            entries_of[group_id] += ((text, books_of[entry_id]),)
+        for group_id, article_id, heading in ReadingListGroup.objects.filter(
+            article_id__in=article_ids
+        ).values_list("id", "article_id", "heading"):
+            existing.reading[article_id] += ((heading, entries_of[group_id]),)
+        return existing
+
+
+_ARTICLE_FIELDS = (
+    "issue_id",
+    "headline",
+    "standfirst",
+    "body",
+    "published_at",
+    "status",
+    "reading_list_note",
+    "source",
+)
+
+
+def _articles(
+    records: list[ArticleRecord],
+    issue: Issue,
+    author_ids: dict[str, int],
+    book_ids: dict[tuple, int],
+    report: FileReport,
+) -> None:
+    matches = _match_articles(records, issue)
+    existing = _Existing.load([article.id for _, article, _ in matches if article])
+    now = timezone.now()
+    new, changed = [], []
+    rewrite_bylines, rewrite_reading = [], []
+    image_plan = _ImagePlan()
+    for record, article, slug in matches:
+        values = {
+            "issue_id": issue.id,
+            "headline": record.headline,
+            "standfirst": record.standfirst,
+            "body": record.body,
+            "published_at": record.published_at,
+            "status": record.status,
+            "reading_list_note": record.reading_list_note,
+            "source": record.source,
+        }
+        bylines = tuple(dict.fromkeys(author_ids[a.key] for a in record.authors))
+        reading = tuple(
+            (
+                group.heading,
+                tuple(
+                    (entry.text, tuple(dict.fromkeys(book_ids[b.key] for b in entry.books)))
+                    for entry in group.entries
+                ),
+            )
+            for group in record.reading_groups
+        )
+        if article is None:
+            article = Article(slug=slug, created_at=now, updated_at=now, **values)
+            article.word_count = body_word_count(record.body)
+            new.append((article, bylines, reading, record.images))
+            action = "created"
+        else:
+            images_changed = image_plan.compare(article, existing.images[article.id], record.images)
+            bylines_changed = existing.bylines[article.id] != bylines
+            reading_changed = existing.reading[article.id] != reading
+            fields_changed = any(getattr(article, name) != value for name, value in values.items())
+            if fields_changed or images_changed or bylines_changed or reading_changed:
+                for name, value in values.items():
+                    setattr(article, name, value)
+                article.word_count = body_word_count(record.body)
+                article.updated_at = now
+                changed.append(article)
+                if bylines_changed:
+                    rewrite_bylines.append((article, bylines))
+                if reading_changed:
+                    rewrite_reading.append((article, reading))
+                action = "updated"
+            else:
+                action = "unchanged"
+        report.count("articles", action)
+        report.articles.append(
+            {"slug": article.slug, "headline": article.headline, "action": action}
+        )
+
+    Article.objects.bulk_create([article for article, *_ in new], batch_size=500)
+    Article.objects.bulk_update(
+        changed, [*_ARTICLE_FIELDS, "word_count", "updated_at"], batch_size=100
+    )
+    for article, *_, images in new:
+        image_plan.compare(article, [], images)
+    image_plan.apply(report)
+
+    ArticleAuthor.objects.filter(article__in=[a for a, _ in rewrite_bylines]).delete()
+    ArticleAuthor.objects.bulk_create(
+        ArticleAuthor(article=article, author_id=author_id, position=position)
+        for article, bylines in [*[(a, b) for a, b, *_ in new], *rewrite_bylines]
+        for position, author_id in enumerate(bylines)
+    )
+    ReadingListGroup.objects.filter(article__in=[a for a, _ in rewrite_reading]).delete()
+    _create_reading_lists([*[(a, r) for a, _, r, _ in new], *rewrite_reading])
+
+
+def _match_articles(
+    records: list[ArticleRecord], issue: Issue
+) -> list[tuple[ArticleRecord, Article | None, str]]:
+    """Each record with its article (None if new) and slug, by the records' slug keys."""
+    options = [record.slug_candidates(issue.slug) for record in records]
+    found = Article.objects.in_bulk({s for o in options for s in o}, field_name="slug")
+    matches, claimed = [], set()
+    for record, choices in zip(records, options, strict=True):
+        if len(choices) == 1:
+            article = found.get(choices[0])
+        else:
+            article = next(
+                (found[s] for s in choices if s in found and found[s].issue_id == issue.id), None
+            )
+        slug = article.slug if article else next((s for s in choices if s not in found), None)
+        if slug is None:
+            raise RecordError(
+                record.where,
+                f"expected a headline whose slug {choices[0]!r} is free or this issue's, "
+                "found it taken by another issue's article",
+            )
+        if slug in claimed:
+            raise RecordError(record.where, f"expected each article once, found {slug!r} twice")
+        claimed.add(slug)
+        matches.append((record, article, slug))
+    return matches
+
+
+class _ImagePlan:
+    """Images matched by position: captions corrected in place, so a file an editor
+    uploaded for a caption-only image survives a re-import of the scraped page."""
+
+    def __init__(self):
+        self.create: list[Image] = []
+        self.update: list[Image] = []
+        self.delete: list[int] = []
+        self.unchanged = 0
+
+    def compare(self, article: Article, rows: list[tuple], records: list[ImageRecord]) -> bool:
+        """Plan the changes; whether there are any."""
+        before = (len(self.create), len(self.update), len(self.delete))
+        for position, record in enumerate(records):
+            if position >= len(rows):
+                self.create.append(
+                    Image(
+                        article=article,
+                        position=position,
+                        caption=record.caption,
+                        credit=record.credit or "",
+                        alt_text=record.alt_text or "",
+                        file=record.file or "",
+                        width=record.width,
+                        height=record.height,
+                    )
+                )
+                continue
+            image_id, *current = rows[position]
+            _, _, credit, alt_text, file, width, height = current
+            wanted = [position, record.caption, credit, alt_text, file, width, height]
+            if record.file is not None:
+                wanted[2:] = [
+                    record.credit,
+                    record.alt_text,
+                    record.file,
+                    record.width,
+                    record.height,
+                ]
+            if wanted == current:
+                self.unchanged += 1
+                continue
+            self.update.append(
+                Image(
+                    id=image_id,
+                    article=article,
+                    **dict(
+                        zip(
+                            [
+                                "position",
+                                "caption",
+                                "credit",
+                                "alt_text",
+                                "file",
+                                "width",
+                                "height",
+                            ],
+                            wanted,
+                            strict=True,
+                        )
+                    ),
+                )
+            )
+        self.delete += [row[0] for row in rows[len(records) :]]
+        return before != (len(self.create), len(self.update), len(self.delete))
+
+    def apply(self, report: FileReport) -> None:
+        Image.objects.bulk_create(self.create, batch_size=500)
+        Image.objects.bulk_update(
+            self.update, ["position", "caption", "credit", "alt_text", "file", "width", "height"]
+        )
+        Image.objects.filter(id__in=self.delete).delete()
+        report.count("images", "created", len(self.create))
+        report.count("images", "updated", len(self.update))
+        report.count("images", "deleted", len(self.delete))
+        report.count("images", "unchanged", self.unchanged)
+
+
+def _create_reading_lists(lists: list[tuple[Article, tuple]]) -> None:
+    groups = ReadingListGroup.objects.bulk_create(
+        ReadingListGroup(article=article, position=position, heading=heading)
+        for article, reading in lists
+        for position, (heading, _) in enumerate(reading)
+    )
+    group_entries = [entries for _, reading in lists for _, entries in reading]
+    entries = ReadingListEntry.objects.bulk_create(
+        ReadingListEntry(group=group, position=position, text=text)
+        for group, items in zip(groups, group_entries, strict=True)
+        for position, (text, _) in enumerate(items)
+    )
+    entry_books = [books for items in group_entries for _, books in items]
+    ReadingListEntryBook.objects.bulk_create(
+        ReadingListEntryBook(entry=entry, book_id=book_id, position=position)
+        for entry, books in zip(entries, entry_books, strict=True)
+        for position, book_id in enumerate(books)
+    )
+
+
+def export_queryset(
+    *,
+    publication: str = "",
+    issues: Sequence[str] = (),
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[Issue]:
+    """Issues to export, with everything their documents need prefetched.
+
+    A date range picks issues whose cover date, or any article's publication date, is in it.
+    """
+    queryset = Issue.objects.all()
+    if publication:
+        queryset = queryset.filter(publication__slug=publication)
+    if issues:
+        queryset = queryset.filter(slug__in=issues)
+    if date_from or date_to:
+        cover, published = Q(), Q()
+        if date_from:
+            cover &= Q(date__gte=date_from)
+            published &= Q(articles__published_at__date__gte=date_from)
+        if date_to:
+            cover &= Q(date__lte=date_to)
+            published &= Q(articles__published_at__date__lte=date_to)
+        queryset = queryset.filter(pk__in=Issue.objects.filter(cover | published).values("pk"))
+    return queryset.order_by("publication__slug", "number").prefetch_related(
+        "articles__images",
+        Prefetch("articles__bylines", queryset=ArticleAuthor.objects.select_related("author")),
+        "articles__reading_groups__entries",
+        Prefetch(
+            "articles__reading_groups__entries__links",
+            queryset=ReadingListEntryBook.objects.select_related("book"),
+        ),
+        Prefetch(
+            "articles__reading_groups__entries__links__book__credits",
+            queryset=BookAuthor.objects.select_related("author"),
+        ),
+    )
+
+
+def export_issue(*, issue: Issue) -> bytes:
+    """One issue's interchange document, as the bytes ``export_archive`` writes."""
+    return interchange.dumps(interchange.issue_document(issue))
+
+
+def export_archive(
+    *, output: Path, issues: QuerySet[Issue], dry_run: bool = False
+) -> Iterator[tuple[Path, bool]]:
+    """Write one document per issue as ``<issue slug>.json``; yield each path and whether
+    it changed. An unchanged file is not rewritten, so its timestamp says when it last
+    changed."""
+    if not dry_run:
+        output.mkdir(parents=True, exist_ok=True)
+    for issue in issues.iterator(chunk_size=100):
+        data = export_issue(issue=issue)
+        path = output / f"{issue.slug}.json"
+        changed = not path.is_file() or path.read_bytes() != data
+        if changed and not dry_run:
+            # Write beside it and rename, so a reader never sees half a document.
+            handle, temporary = tempfile.mkstemp(dir=output, suffix=".tmp")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.replace(temporary, path)
+        yield path, changed
