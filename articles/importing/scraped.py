@@ -145,12 +145,14 @@ def parse_scraped(text: str, *, path: str, publication: str = "") -> IssueRecord
 
 
 def _find_issue_line(content, path):
-    for index, (_, line) in enumerate(content):
+    # It follows masthead, headline and standfirst; the trailer repeats it, and that
+    # copy must not be mistaken for it.
+    for index, (_, line) in enumerate(content[:4]):
         if _ISSUE_LINE.fullmatch(line):
             return index
     # Point at a near miss ("Issue 2215", "Issue no 2215") rather than at nothing.
     line, found = next(
-        ((number, line) for number, line in content[:8] if line.lower().startswith("issue")),
+        ((number, line) for number, line in content[:5] if line.lower().startswith("issue")),
         content[min(3, len(content) - 1)],
     )
     raise ImportFileError(

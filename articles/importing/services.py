@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
@@ -201,7 +201,7 @@ def import_file(
             report = FileReport(path=name, warnings=report.warnings)
             report.error = ImportFileError(name, line_of(error.where), error.reason)
             return report
-        except (IntegrityError, OperationalError) as error:
+        except DatabaseError as error:
             if attempt == MAX_ATTEMPTS or not _retryable(error):
                 report = FileReport(path=name, warnings=report.warnings)
                 report.error = ImportFileError(
