@@ -361,13 +361,11 @@ def line_of(text: str, where: Where) -> int:
             break
         if id(child) in decoder.starts:
             offset = decoder.starts[id(child)]
-        elif isinstance(node, dict):
-            # A scalar: find its key after the start of the object holding it.
-            key = re.compile(re.escape(json.dumps(part, ensure_ascii=False)) + r"\s*:")
-            if found := key.search(text, offset):
-                offset = found.start()
-            break
         else:
+            # A scalar: find its key, or the item itself, after its container's start.
+            token = json.dumps(part if isinstance(node, dict) else child, ensure_ascii=False)
+            if found := re.compile(re.escape(token)).search(text, offset):
+                offset = found.start()
             break
         node = child
     return text.count("\n", 0, offset) + 1
