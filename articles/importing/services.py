@@ -18,9 +18,11 @@ import datetime as dt
 import os
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from django.db import DatabaseError, IntegrityError, transaction
@@ -60,6 +62,7 @@ KINDS = ("issues", "articles", "authors", "books", "images")
 ACTIONS = ("created", "updated", "unchanged", "deleted")
 IMPORTABLE_SUFFIXES = (".txt", ".json")
 MAX_ATTEMPTS = 5
+READ_AHEAD = 2
 # PostgreSQL's "serialization failure" and "deadlock detected": try the file again.
 _RETRY_SQLSTATES = {"40001", "40P01"}
 
@@ -153,44 +156,52 @@ def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     return found, skipped
 
 
-def read_source(
-    *, name: str, data: bytes, publication: str = ""
-) -> tuple[IssueRecord, Callable[[Where], int]]:
-    """Parse a file's bytes into records, and a function that puts a record's place in the
-    file on a line. A ``.json`` name or a leading ``{`` means an interchange document."""
+@dataclass
+class ParsedFile:
+    """A file read and parsed but not yet written: its records, or why it was refused."""
+
+    name: str
+    record: IssueRecord | None = None
+    line_of: Callable[[Where], int] = field(default=lambda where: 1)
+    error: ImportFileError | None = None
+
+
+def parse_file(*, name: str, data: bytes, publication: str = "") -> ParsedFile:
+    """Parse a file's bytes: a ``.json`` name or a leading ``{`` means an interchange
+    document, anything else a scraped page. No database access, so it can run ahead."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise ImportFileError(
-            name, line, f"expected UTF-8 text, found the byte 0x{data[error.start]:02x}"
-        ) from None
+        reason = f"expected UTF-8 text, found the byte 0x{data[error.start]:02x}"
+        return ParsedFile(name, error=ImportFileError(name, line, reason))
     text = text.removeprefix("\ufeff")
-    if name.lower().endswith(".json") or text.lstrip().startswith("{"):
-        return interchange.parse_interchange(text, path=name), lambda where: interchange.line_of(
-            text, where
-        )
-    return parse_scraped(
-        text, path=name, publication=publication
-    ), lambda where: where if isinstance(where, int) else 1
-
-
-def import_file(
-    *, name: str, data: bytes, publication: str = "", dry_run: bool = False
-) -> FileReport:
-    """Import one file in one transaction; on a dry run roll it back, keeping the report.
-
-    ``name`` is how reports refer to the file; its last part becomes the articles'
-    ``source``. ``publication`` names the publication for scraped pages with no masthead.
-    """
-    report = FileReport(path=name)
     try:
-        record, line_of = read_source(name=name, data=data, publication=publication)
+        if name.lower().endswith(".json") or text.lstrip().startswith("{"):
+            record = interchange.parse_interchange(text, path=name)
+            return ParsedFile(name, record, lambda where: interchange.line_of(text, where))
+        record = parse_scraped(text, path=name, publication=publication)
+        return ParsedFile(name, record, lambda where: where if isinstance(where, int) else 1)
     except ImportFileError as error:
-        report.error = error
-        return report
+        return ParsedFile(name, error=error)
+
+
+def parse_path(*, path: Path, publication: str = "") -> ParsedFile:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        reason = f"expected a readable file, found {error.strerror or error}"
+        return ParsedFile(str(path), error=ImportFileError(str(path), 1, reason))
+    return parse_file(name=str(path), data=data, publication=publication)
+
+
+def load_parsed(*, parsed: ParsedFile, dry_run: bool = False) -> FileReport:
+    """Write a parsed file in one transaction; on a dry run roll it back, keeping the report."""
+    if parsed.error:
+        return FileReport(path=parsed.name, error=parsed.error)
+    record = parsed.record
     for attempt in range(1, MAX_ATTEMPTS + 1):
-        report = FileReport(path=name, warnings=list(record.warnings))
+        report = FileReport(path=parsed.name, warnings=list(record.warnings))
         try:
             with transaction.atomic():
                 _load_issue(record, report)
@@ -198,33 +209,52 @@ def import_file(
                     transaction.set_rollback(True)
             return report
         except RecordError as error:
-            report = FileReport(path=name, warnings=report.warnings)
-            report.error = ImportFileError(name, line_of(error.where), error.reason)
-            return report
+            refused = ImportFileError(parsed.name, parsed.line_of(error.where), error.reason)
         except DatabaseError as error:
-            if attempt == MAX_ATTEMPTS or not _retryable(error):
-                report = FileReport(path=name, warnings=report.warnings)
-                report.error = ImportFileError(
-                    name,
-                    line_of(record.where),
-                    f"expected to save the issue, found the database refusing it ({error})",
-                )
-                return report
-            time.sleep(0.05 * attempt)
+            if attempt < MAX_ATTEMPTS and _retryable(error):
+                time.sleep(0.05 * attempt)
+                continue
+            refused = ImportFileError(
+                parsed.name,
+                parsed.line_of(record.where),
+                f"expected to save the issue, found the database refusing it ({error})",
+            )
+        return FileReport(path=parsed.name, warnings=report.warnings, error=refused)
     raise AssertionError("unreachable")
 
 
-def import_path(*, path: Path, publication: str = "", dry_run: bool = False) -> FileReport:
-    """Import one file from disk, as ``import_file`` does."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        report = FileReport(path=str(path))
-        report.error = ImportFileError(
-            str(path), 1, f"expected a readable file, found {error.strerror or error}"
+def import_file(
+    *, name: str, data: bytes, publication: str = "", dry_run: bool = False
+) -> FileReport:
+    """Import one file's bytes, all or nothing.
+
+    ``name`` is how reports refer to the file; its last part becomes the articles'
+    ``source``. ``publication`` names the publication for scraped pages with no masthead.
+    """
+    parsed = parse_file(name=name, data=data, publication=publication)
+    return load_parsed(parsed=parsed, dry_run=dry_run)
+
+
+def import_paths(
+    *, paths: Iterable[Path], publication: str = "", dry_run: bool = False
+) -> Iterator[FileReport]:
+    """Import files from disk one by one, each all or nothing, yielding their reports.
+
+    A thread reads and parses the next files while this one is written: validating a
+    document is pure Python, and it fills the time spent waiting on the database. Only
+    ``READ_AHEAD`` files are held at once, however many there are.
+    """
+    paths = iter(paths)
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        pending = deque(
+            reader.submit(parse_path, path=path, publication=publication)
+            for path in islice(paths, READ_AHEAD)
         )
-        return report
-    return import_file(name=str(path), data=data, publication=publication, dry_run=dry_run)
+        while pending:
+            parsed = pending.popleft().result()
+            if (path := next(paths, None)) is not None:
+                pending.append(reader.submit(parse_path, path=path, publication=publication))
+            yield load_parsed(parsed=parsed, dry_run=dry_run)
 
 
 def import_uploads(
@@ -330,29 +360,29 @@ def _books(
         wanted.setdefault(record.key, record)
     if not wanted:
         return {}
-    candidates = list(Book.objects.filter(title__in={title for title, _ in wanted}))
-    credited = defaultdict(set)
-    for book_id, author_slug in BookAuthor.objects.filter(book__in=candidates).values_list(
-        "book_id", "author__slug"
-    ):
-        credited[book_id].add(author_slug)
-    existing = {(book.title, frozenset(credited[book.id])): book for book in candidates}
+    details = ("publisher", "year", "isbn", "series", "volume")
+    rows = (
+        Book.objects.filter(title__in={title for title, _ in wanted})
+        .order_by("id")
+        .values_list("id", "title", *details, "credits__author__slug")
+    )
+    found = {}
+    for book_id, title, *values, author_slug in rows:
+        book = found.setdefault(book_id, (title, dict(zip(details, values, strict=True)), set()))
+        if author_slug:
+            book[2].add(author_slug)
+    existing = {(title, frozenset(slugs)): (i, known) for i, (title, known, slugs) in found.items()}
 
     ids, changed, changed_fields = {}, [], set()
     for key, record in wanted.items():
-        book = existing.get(key)
-        if book is None:
+        if key not in existing:
             continue
-        ids[key] = book.id
+        ids[key], known = existing[key]
         updates = {
-            name: value
-            for name, value in record.known_fields().items()
-            if getattr(book, name) != value
+            name: value for name, value in record.known_fields().items() if known[name] != value
         }
         if updates:
-            for name, value in updates.items():
-                setattr(book, name, value)
-            changed.append(book)
+            changed.append(Book(id=ids[key], **{**known, **updates}))
             changed_fields.update(updates)
     if changed:
         Book.objects.bulk_update(changed, sorted(changed_fields))
@@ -433,20 +463,37 @@ class _Existing:
             "height",
         ):
             existing.images[row[0]].append(row[1:])
-        books_of = defaultdict(tuple)
-        for entry_id, book_id in ReadingListEntryBook.objects.filter(
-            entry__group__article_id__in=article_ids
-        ).values_list("entry_id", "book_id"):
-            books_of[entry_id] += (book_id,)
-        entries_of = defaultdict(tuple)
-        for entry_id, group_id, text in ReadingListEntry.objects.filter(
-            group__article_id__in=article_ids
-        ).values_list("id", "group_id", "text"):
-            entries_of[group_id] += ((text, books_of[entry_id]),)
-        for group_id, article_id, heading in ReadingListGroup.objects.filter(
-            article_id__in=article_ids
-        ).values_list("id", "article_id", "heading"):
-            existing.reading[article_id] += ((heading, entries_of[group_id]),)
+        # One query for the three levels of every reading list, in print order.
+        rows = (
+            ReadingListGroup.objects.filter(article_id__in=article_ids)
+            .order_by(
+                "article_id",
+                "position",
+                "id",
+                "entries__position",
+                "entries__id",
+                "entries__links__position",
+                "entries__links__id",
+            )
+            .values_list(
+                "article_id",
+                "id",
+                "heading",
+                "entries__id",
+                "entries__text",
+                "entries__links__book_id",
+            )
+        )
+        groups = {}
+        for article_id, group_id, heading, entry_id, text, book_id in rows:
+            entries = groups.setdefault(group_id, (article_id, heading, {}))[2]
+            if entry_id is not None:
+                books = entries.setdefault(entry_id, (text, []))[1]
+                if book_id is not None:
+                    books.append(book_id)
+        for article_id, heading, entries in groups.values():
+            entries = tuple((text, tuple(books)) for text, books in entries.values())
+            existing.reading[article_id] += ((heading, entries),)
         return existing
 
 

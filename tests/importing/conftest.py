@@ -1,6 +1,6 @@
 import pytest
 
-from articles.importing.services import import_path
+from articles.importing.services import import_file
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -41,6 +41,11 @@ def database_state() -> dict[str, list[tuple]]:
     }
 
 
+def import_one(path, **options):
+    """Import one file from disk through the importer's service."""
+    return import_file(name=str(path), data=path.read_bytes(), **options)
+
+
 def row_counts() -> dict[str, int]:
     return {model._meta.label: model.objects.count() for model in ARCHIVE_MODELS}
 
@@ -49,5 +54,5 @@ def row_counts() -> dict[str, int]:
 def archive(seed):
     """The seed fixture plus every sample page: a small archive with four articles."""
     for path in SAMPLES:
-        report = import_path(path=path)
+        report = import_one(path)
         assert report.error is None, report.error

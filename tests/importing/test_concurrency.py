@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, connections
 
-from articles.importing.services import import_path
 from articles.models import Article, Author, Book, BookAuthor, Issue, Publication
 from tests.conftest import SAMPLES_DIR
+from tests.importing.conftest import import_one
 
 PARIS = SAMPLES_DIR / "2216-when-paris-rose.txt"
 LIBRARY = SAMPLES_DIR / "2216-library-workers-walk-out.txt"
@@ -31,7 +31,7 @@ def import_at_once(*paths):
     def work(index, path):
         try:
             barrier.wait()
-            reports[index] = import_path(path=path)
+            reports[index] = import_one(path)
         finally:
             connections.close_all()
 

@@ -6,10 +6,16 @@ import json
 import pytest
 from django.core import serializers
 
-from articles.importing.services import import_file, import_path
+from articles.importing.services import import_file
 from articles.models import Article, Author, Book, Image, Issue, ReadingListEntry
 from tests.conftest import SAMPLES_DIR, SEED_SOURCE
-from tests.importing.conftest import ARCHIVE_MODELS, SAMPLES, database_state, row_counts
+from tests.importing.conftest import (
+    ARCHIVE_MODELS,
+    SAMPLES,
+    database_state,
+    import_one,
+    row_counts,
+)
 
 SEED_FIXTURE = SEED_SOURCE.parent.parent / "seed.json"
 PARIS = SAMPLES_DIR / "2216-when-paris-rose.txt"
@@ -47,7 +53,7 @@ def import_text(path, text, **options):
 
 def test_seed_page_imports_to_exactly_the_fixture(db):
     """Into an empty archive, the seed's page gives the fixture's records, field for field."""
-    report = import_path(path=SEED_SOURCE)
+    report = import_one(SEED_SOURCE)
     assert report.error is None
     assert archive_records() == records(json.loads(SEED_FIXTURE.read_text(encoding="utf-8")))
 
@@ -55,7 +61,7 @@ def test_seed_page_imports_to_exactly_the_fixture(db):
 def test_seed_page_over_the_loaded_fixture_changes_nothing(seed):
     """Re-importing the seed's page finds the fixture's article: same rows, nothing added."""
     before = database_state()
-    report = import_path(path=SEED_SOURCE)
+    report = import_one(SEED_SOURCE)
     assert report.articles == [
         {"slug": "trotskys-socialism", "headline": "Trotsky’s socialism", "action": "unchanged"}
     ]
@@ -102,7 +108,7 @@ def test_importing_twice_changes_nothing(archive):
     """The second import of every file writes nothing and reports every record unchanged."""
     before = database_state()
     for path in [SEED_SOURCE, *SAMPLES]:
-        report = import_path(path=path)
+        report = import_one(path)
         assert {action for (_, action) in report.counts} == {"unchanged"}, report.counts
     assert database_state() == before
 
@@ -138,7 +144,7 @@ def test_corrected_page_updates_the_article_in_place(archive):
 def test_dry_run_writes_nothing_but_reports_what_would_change(seed):
     """A dry run says what it would create and leaves every table as it was."""
     before = database_state()
-    report = import_path(path=PARIS, dry_run=True)
+    report = import_one(PARIS, dry_run=True)
     assert report.error is None
     assert report.counts["articles", "created"] == 1
     assert report.counts["books", "created"] == 2

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from articles.importing import interchange
-from articles.importing.services import export_archive, export_queryset, import_file, import_path
+from articles.importing.services import export_archive, export_queryset, import_file
 from articles.models import Article, Author, Book, Image, Issue
-from tests.importing.conftest import ARCHIVE_MODELS, database_state
+from tests.importing.conftest import ARCHIVE_MODELS, database_state, import_one
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures/interchange/socialist-worker-2215.json"
 
@@ -55,7 +55,7 @@ def test_export_import_export_round_trip_is_identical(rich_archive, tmp_path):
     first = export_to(tmp_path / "first")
     empty_the_archive()
     for path in sorted((tmp_path / "first").iterdir()):
-        assert import_path(path=path).error is None
+        assert import_one(path).error is None
     assert export_to(tmp_path / "second") == first
     assert Article.objects.get(slug="lessons-of-the-winter-of-discontent").status == "draft"
     assert Author.objects.get(slug="esme-choonara").bio == "Writes on Trotsky."
@@ -72,7 +72,7 @@ def test_reexport_is_byte_identical_and_not_rewritten(archive, tmp_path):
 def test_importing_a_document_twice_changes_nothing(seed):
     """The seed's document over the seed fixture: every record unchanged."""
     before = database_state()
-    report = import_path(path=SAMPLE)
+    report = import_one(SAMPLE)
     assert report.error is None
     assert {action for _, action in report.counts} == {"unchanged"}
     assert database_state() == before

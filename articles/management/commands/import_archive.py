@@ -12,7 +12,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from articles.importing.services import ImportReport, find_files, import_path
+from articles.importing.services import ImportReport, find_files, import_paths
 
 # Without a terminal, a progress line this often (and after the last file).
 PROGRESS_EVERY_SECONDS = 10
@@ -59,8 +59,8 @@ class Command(BaseCommand):
         )
         last_line_at = time.monotonic()
         with bar:
-            for done, path in enumerate(files, 1):
-                file_report = import_path(path=path, publication=publication, dry_run=dry_run)
+            reports = import_paths(paths=files, publication=publication, dry_run=dry_run)
+            for done, file_report in enumerate(reports, 1):
                 report.files.append(file_report)
                 bar.update()
                 if file_report.error:
@@ -73,7 +73,9 @@ class Command(BaseCommand):
                 if verbosity >= 2 and not file_report.error:
                     for article in file_report.articles:
                         self._write(
-                            bar, self.stdout, f"{path}: {article['action']} {article['slug']}"
+                            bar,
+                            self.stdout,
+                            f"{file_report.path}: {article['action']} {article['slug']}",
                         )
                 if (
                     verbosity
