@@ -25,6 +25,10 @@ class ImportFileError(Exception):
         self.line = line
         self.reason = reason
 
+    def __reduce__(self):
+        # Reports cross from worker processes to the command (``import_archive --jobs``).
+        return type(self), (self.path, self.line, self.reason)
+
     def as_dict(self) -> dict[str, str | int]:
         return {"file": self.path, "line": self.line, "reason": self.reason}
 

@@ -15,17 +15,18 @@ again, when the other import's rows are there to be found.
 """
 
 import datetime as dt
+import multiprocessing
 import os
 import tempfile
 import time
-from collections import Counter, defaultdict, deque
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import islice
+from functools import partial
 from pathlib import Path
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
@@ -62,7 +63,6 @@ KINDS = ("issues", "articles", "authors", "books", "images")
 ACTIONS = ("created", "updated", "unchanged", "deleted")
 IMPORTABLE_SUFFIXES = (".txt", ".json")
 MAX_ATTEMPTS = 5
-READ_AHEAD = 2
 # PostgreSQL's "serialization failure" and "deadlock detected": try the file again.
 _RETRY_SQLSTATES = {"40001", "40P01"}
 
@@ -168,7 +168,7 @@ class ParsedFile:
 
 def parse_file(*, name: str, data: bytes, publication: str = "") -> ParsedFile:
     """Parse a file's bytes: a ``.json`` name or a leading ``{`` means an interchange
-    document, anything else a scraped page. No database access, so it can run ahead."""
+    document, anything else a scraped page."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -236,25 +236,29 @@ def import_file(
 
 
 def import_paths(
-    *, paths: Iterable[Path], publication: str = "", dry_run: bool = False
+    *, paths: Sequence[Path], publication: str = "", dry_run: bool = False, jobs: int = 1
 ) -> Iterator[FileReport]:
-    """Import files from disk one by one, each all or nothing, yielding their reports.
+    """Import files from disk, each all or nothing, yielding their reports in order.
 
-    A thread reads and parses the next files while this one is written: validating a
-    document is pure Python, and it fills the time spent waiting on the database. Only
-    ``READ_AHEAD`` files are held at once, however many there are.
+    With ``jobs`` above one, that many worker processes import files side by side (on
+    PostgreSQL: the issue lock and the conflict handling make that safe). Each file is
+    read only when a worker takes it, so memory does not grow with the archive.
     """
-    paths = iter(paths)
-    with ThreadPoolExecutor(max_workers=1) as reader:
-        pending = deque(
-            reader.submit(parse_path, path=path, publication=publication)
-            for path in islice(paths, READ_AHEAD)
-        )
-        while pending:
-            parsed = pending.popleft().result()
-            if (path := next(paths, None)) is not None:
-                pending.append(reader.submit(parse_path, path=path, publication=publication))
-            yield load_parsed(parsed=parsed, dry_run=dry_run)
+    work = partial(_import_path, publication=publication, dry_run=dry_run)
+    if jobs == 1:
+        yield from map(work, paths)
+        return
+    # Forked workers must each open their own connection, not share this one's socket.
+    connections.close_all()
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield from pool.map(work, paths)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def _import_path(path: Path, *, publication: str, dry_run: bool) -> FileReport:
+    return load_parsed(parsed=parse_path(path=path, publication=publication), dry_run=dry_run)
 
 
 def import_uploads(
@@ -296,22 +300,26 @@ def _issue(record: IssueRecord, report: FileReport) -> Issue:
     publication = (
         Publication.objects.filter(slug=record.publication_key).first()
         or Publication.objects.filter(name=record.publication_name).first()
-        or Publication.objects.create(name=record.publication_name, slug=record.publication_key)
+        or Publication.objects.get_or_create(
+            slug=record.publication_key, defaults={"name": record.publication_name}
+        )[0]
     )
     # No join to the publication: locking its row would serialise every import of it.
-    issue = (
+    # get_or_create inserts in a savepoint, so losing a race to create the issue means
+    # waiting for the winner to commit, then locking its row.
+    issue, created = (
         Issue.objects.select_related(None)
         .select_for_update()
-        .filter(publication=publication, number=record.number)
-        .first()
-    )
-    if issue is None:
-        issue = Issue.objects.create(
+        .get_or_create(
             publication=publication,
             number=record.number,
-            slug=record.slug or f"{publication.slug}-{record.number}",
-            date=record.date,
+            defaults={
+                "slug": record.slug or f"{publication.slug}-{record.number}",
+                "date": record.date,
+            },
         )
+    )
+    if created:
         report.count("issues", "created")
     elif record.date is not None and issue.date != record.date:
         issue.date = record.date
@@ -339,16 +347,20 @@ def _authors(records: list[AuthorRecord], report: FileReport) -> dict[str, int]:
             author.bio = bio
             changed.append(author)
     Author.objects.bulk_update(changed, ["bio"])
-    # Sorted, so concurrent imports take the unique index's locks in the same order.
-    created = Author.objects.bulk_create(
-        Author(name=record.name, slug=slug, bio=record.bio or "")
-        for slug, record in sorted(wanted.items())
-        if slug not in existing
+    missing = sorted(slug for slug in wanted if slug not in existing)
+    # Another import may be creating the same author right now: skipping the conflict
+    # waits for it to commit, and the select after finds its row. Sorted, so concurrent
+    # imports take the unique index's locks in the same order.
+    Author.objects.bulk_create(
+        [Author(name=wanted[s].name, slug=s, bio=wanted[s].bio or "") for s in missing],
+        ignore_conflicts=True,
     )
-    report.count("authors", "created", len(created))
+    ids = {author.slug: author.id for author in existing.values()}
+    ids.update(Author.objects.filter(slug__in=missing).values_list("slug", "id"))
+    report.count("authors", "created", len(missing))
     report.count("authors", "updated", len(changed))
     report.count("authors", "unchanged", len(existing) - len(changed))
-    return {author.slug: author.id for author in [*existing.values(), *created]}
+    return ids
 
 
 def _books(
@@ -387,21 +399,47 @@ def _books(
     if changed:
         Book.objects.bulk_update(changed, sorted(changed_fields))
 
-    missing = sorted((r for k, r in wanted.items() if k not in existing), key=_book_slug_options)
-    slugs = _free_book_slugs(missing)
-    created = Book.objects.bulk_create(
-        Book(title=record.title, slug=slugs[record.key], **record.known_fields())
-        for record in missing
-    )
-    BookAuthor.objects.bulk_create(
-        BookAuthor(book=book, author_id=author_ids[slug], position=position)
-        for book, record in zip(created, missing, strict=True)
-        for position, slug in enumerate(dict.fromkeys(a.key for a in record.authors))
-    )
-    ids.update({record.key: book.id for book, record in zip(created, missing, strict=True)})
-    report.count("books", "created", len(created))
+    missing = [record for key, record in wanted.items() if key not in existing]
+    ids.update(_create_books(missing, author_ids))
+    report.count("books", "created", len(missing))
     report.count("books", "updated", len(changed))
     report.count("books", "unchanged", len(existing.keys() & wanted.keys()) - len(changed))
+    return ids
+
+
+def _create_books(records: list[BookRecord], author_ids: dict[str, int]) -> dict[tuple, int]:
+    """Create books and their credits; ids by (title, authors)."""
+    slugs = _free_book_slugs(records)
+    # As with authors, a concurrent import may create the same book first: its row is
+    # used, unless it turns out to be another book that took the slug, when the file is
+    # tried again and picks another slug.
+    Book.objects.bulk_create(
+        sorted(
+            (Book(title=r.title, slug=slugs[r.key], **r.known_fields()) for r in records),
+            key=lambda book: book.slug,
+        ),
+        ignore_conflicts=True,
+    )
+    found = {}
+    for slug, book_id, author_slug in Book.objects.filter(slug__in=slugs.values()).values_list(
+        "slug", "id", "credits__author__slug"
+    ):
+        credited = found.setdefault(slug, (book_id, set()))[1]
+        if author_slug:
+            credited.add(author_slug)
+    ids, credits = {}, []
+    for record in records:
+        book_id, credited = found[slugs[record.key]]
+        if credited and credited != record.key[1]:
+            raise IntegrityError(f"book slug {slugs[record.key]!r} taken by another import")
+        ids[record.key] = book_id
+        if not credited:
+            authors = dict.fromkeys(author.key for author in record.authors)
+            credits += [
+                BookAuthor(book_id=book_id, author_id=author_ids[slug], position=position)
+                for position, slug in enumerate(authors)
+            ]
+    BookAuthor.objects.bulk_create(credits, ignore_conflicts=True)
     return ids
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from articles.models import Article, Issue
 from tests.conftest import SAMPLES_DIR, SEED_SOURCE
@@ -126,6 +127,13 @@ def test_verbose_lists_each_article_and_warns_about_missing_bylines(db, tmp_path
     assert f"warning: {page}:7: no byline found; imported without an author" in stdout
     assert f"{page}: created lessons-of-the-winter-of-discontent" in stdout
     assert "1/1 files" in stdout
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the refusal is SQLite's")
+def test_jobs_need_postgresql(db, folder):
+    """SQLite takes one writer at a time, so ``--jobs`` is refused there."""
+    with pytest.raises(CommandError, match="--jobs needs PostgreSQL"):
+        run(str(folder), jobs=2)
 
 
 def test_export_command_filters_and_reports(archive, tmp_path):

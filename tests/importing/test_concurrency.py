@@ -1,9 +1,10 @@
 """Two imports of one issue at the same moment leave one issue and one copy of each article."""
 
+import io
 import threading
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection, connections
 
 from articles.models import Article, Author, Book, BookAuthor, Issue, Publication
@@ -68,3 +69,16 @@ def test_two_pages_of_one_new_issue_at_once_share_it():
     assert [report.error for report in reports] == [None, None]
     assert Issue.objects.get().articles.count() == 2
     assert Publication.objects.count() == 1
+
+
+def test_import_archive_jobs_imports_in_worker_processes(tmp_path):
+    """``--jobs 2``: files import side by side; the report is the same as one at a time."""
+    for path in SAMPLES_DIR.glob("*.txt"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    (tmp_path / "broken.txt").write_text("Socialist Worker\n")
+    stdout = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_archive", str(tmp_path), jobs=2, stdout=stdout, stderr=io.StringIO())
+    assert "Files: 4 read, 3 imported, 1 failed, 0 skipped" in stdout.getvalue()
+    assert "articles            3          0          0          0" in stdout.getvalue()
+    assert Issue.objects.count() == 2 and Article.objects.count() == 3

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from tqdm import tqdm
 
 from articles.importing.services import ImportReport, find_files, import_paths
@@ -42,12 +43,24 @@ class Command(BaseCommand):
             help="Stop at the first bad file instead of reporting every one.",
         )
         parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="Import this many files at once, in worker processes (PostgreSQL only).",
+        )
+        parser.add_argument(
             "--quiet",
             action="store_true",
             help="Print only errors: no progress, warnings or summary (for cron).",
         )
 
-    def handle(self, *args, paths, dry_run, publication, stop_on_error, quiet, **options):
+    def handle(self, *args, paths, dry_run, publication, stop_on_error, quiet, jobs, **options):
+        if jobs < 1:
+            raise CommandError("--jobs must be 1 or more.")
+        if jobs > 1 and connection.vendor != "postgresql":
+            raise CommandError("--jobs needs PostgreSQL: SQLite takes one writer at a time.")
+        if jobs > 1 and stop_on_error:
+            raise CommandError("--stop-on-error imports one file at a time; drop --jobs.")
         verbosity = 0 if quiet else options["verbosity"]
         files, skipped = find_files(paths)
         report = ImportReport(dry_run=dry_run, skipped=[str(path) for path in skipped])
@@ -59,7 +72,7 @@ class Command(BaseCommand):
         )
         last_line_at = time.monotonic()
         with bar:
-            reports = import_paths(paths=files, publication=publication, dry_run=dry_run)
+            reports = import_paths(paths=files, publication=publication, dry_run=dry_run, jobs=jobs)
             for done, file_report in enumerate(reports, 1):
                 report.files.append(file_report)
                 bar.update()
