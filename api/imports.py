@@ -11,7 +11,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles.importing.services import ACTIONS, KINDS, import_uploads
+from articles.importing.reports import ACTIONS
+from articles.importing.services import import_uploads
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -66,11 +67,12 @@ class ImportCountsSerializer(serializers.Serializer):
     deleted = serializers.IntegerField()
 
 
-ImportTotalsSerializer = type(
-    "ImportTotalsSerializer",
-    (serializers.Serializer,),
-    {kind: ImportCountsSerializer() for kind in KINDS},
-)
+class ImportTotalsSerializer(serializers.Serializer):
+    issues = ImportCountsSerializer()
+    articles = ImportCountsSerializer()
+    authors = ImportCountsSerializer()
+    books = ImportCountsSerializer()
+    images = ImportCountsSerializer()
 
 
 class ImportFileCountsSerializer(serializers.Serializer):

@@ -16,7 +16,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from .importing.services import ACTIONS, KINDS, import_uploads
+from .importing.reports import ACTIONS, KINDS
+from .importing.services import import_uploads
 from .models import (
     Article,
     ArticleAuthor,
@@ -247,8 +248,9 @@ class MultipleFileField(forms.FileField):
     widget = MultipleFileInput
 
     def clean(self, data, initial=None):
+        clean_one = super().clean
         uploads = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(upload, initial) for upload in uploads]
+        return [clean_one(upload, initial) for upload in uploads]
 
 
 class ImportFilesForm(forms.Form):

@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 
 from django.utils.text import slugify
 
+from articles.models import Article
+
 # Where a record came from inside its file: a line number for scraped text, a JSON
 # path such as ("articles", 2, "headline") for an interchange document.
 Where = int | tuple[str | int, ...]
+_SLUG_LENGTH = Article._meta.get_field("slug").max_length
 
 
 class ImportFileError(Exception):
@@ -124,8 +127,8 @@ class ArticleRecord:
         the issue."""
         if self.slug:
             return [self.slug]
-        base = slugify(self.headline)
-        return [base, f"{base}-{issue_slug}"]
+        base = slugify(self.headline)[:_SLUG_LENGTH].strip("-") or "article"
+        return [base, f"{base[: _SLUG_LENGTH - len(issue_slug) - 1].strip('-')}-{issue_slug}"]
 
 
 @dataclass

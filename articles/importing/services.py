@@ -5,13 +5,14 @@ in one transaction: all of it or none of it. Records are matched by natural keys
 (publication slug + issue number, article slug, author slug from the name, book title +
 authors), so a second import of a file changes nothing and a corrected file updates its
 records in place. Work is batched per file: a constant number of queries however many
-articles an issue holds.
+articles an issue holds, and nothing written when nothing changed.
 
 Concurrency: the issue row is locked for the whole transaction, so two imports of one
-issue run one after the other and the second finds the first's articles. Rows other
-imports may create at the same moment (a publication, an issue, an author, a book)
-are inserted plainly; a unique-constraint clash rolls the file back and it is tried
-again, when the other import's rows are there to be found.
+issue run one after the other and the second finds the first's articles. Rows that
+imports of different issues share are created so that a race waits rather than fails:
+the issue and publication through ``get_or_create``, authors and books by inserts that
+skip conflicts and then read the winner's row. Whatever still clashes (a deadlock, two
+issues claiming one article slug) rolls the file back and it is tried again.
 """
 
 import datetime as dt
@@ -19,7 +20,7 @@ import multiprocessing
 import os
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -57,93 +58,16 @@ from .records import (
     RecordError,
     Where,
 )
+from .reports import FileReport, ImportReport
 from .scraped import parse_scraped
 
-KINDS = ("issues", "articles", "authors", "books", "images")
-ACTIONS = ("created", "updated", "unchanged", "deleted")
 IMPORTABLE_SUFFIXES = (".txt", ".json")
 MAX_ATTEMPTS = 5
 # PostgreSQL's "serialization failure" and "deadlock detected": try the file again.
 _RETRY_SQLSTATES = {"40001", "40P01"}
 
 
-@dataclass
-class FileReport:
-    """What importing one file did, or would do on a dry run, or why it was refused."""
-
-    path: str
-    counts: Counter = field(default_factory=Counter)
-    articles: list[dict[str, str]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    error: ImportFileError | None = None
-
-    def count(self, kind: str, action: str, n: int = 1) -> None:
-        if n:
-            self.counts[kind, action] += n
-
-    def as_dict(self) -> dict:
-        return {
-            "file": self.path,
-            "ok": self.error is None,
-            "articles": self.articles,
-            "warnings": self.warnings,
-            "error": self.error.as_dict() if self.error else None,
-        }
-
-
-@dataclass
-class ImportReport:
-    """The report of a run over many files: per file, and in total."""
-
-    dry_run: bool = False
-    files: list[FileReport] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-
-    @property
-    def failed(self) -> list[FileReport]:
-        return [report for report in self.files if report.error]
-
-    def totals(self) -> Counter:
-        totals = Counter()
-        for report in self.files:
-            totals.update(report.counts)
-        return totals
-
-    def as_dict(self) -> dict:
-        totals = self.totals()
-        return {
-            "dry_run": self.dry_run,
-            "files": {
-                "read": len(self.files),
-                "imported": len(self.files) - len(self.failed),
-                "failed": len(self.failed),
-                "skipped": len(self.skipped),
-            },
-            "totals": {
-                kind: {action: totals[kind, action] for action in ACTIONS} for kind in KINDS
-            },
-            "errors": [report.error.as_dict() for report in self.failed],
-            "warnings": [warning for report in self.files for warning in report.warnings],
-            "results": [report.as_dict() for report in self.files],
-        }
-
-    def summary(self) -> list[str]:
-        """The final report as lines of text: files, then a table of records."""
-        totals = self.totals()
-        verb = "would be " if self.dry_run else ""
-        lines = [
-            f"Files: {len(self.files)} read, {len(self.files) - len(self.failed)} "
-            f"{verb}imported, {len(self.failed)} failed, {len(self.skipped)} skipped",
-            f"{'':10}" + "".join(f"{action:>11}" for action in ACTIONS),
-        ]
-        for kind in KINDS:
-            lines.append(f"{kind:10}" + "".join(f"{totals[kind, a]:>11}" for a in ACTIONS))
-        if self.dry_run:
-            lines.append("Dry run: nothing was written.")
-        return lines
-
-
-def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+def find_files(*, paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     """The files to import, and those skipped: a named file is always read; a folder is
     searched recursively for ``.txt`` and ``.json`` files, in name order."""
     found, skipped = [], []

@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
 
-from articles.importing.services import ImportReport, find_files, import_paths
+from articles.importing.reports import ImportReport
+from articles.importing.services import find_files, import_paths
 
 # Without a terminal, a progress line this often (and after the last file).
 PROGRESS_EVERY_SECONDS = 10
@@ -62,7 +63,7 @@ class Command(BaseCommand):
         if jobs > 1 and stop_on_error:
             raise CommandError("--stop-on-error imports one file at a time; drop --jobs.")
         verbosity = 0 if quiet else options["verbosity"]
-        files, skipped = find_files(paths)
+        files, skipped = find_files(paths=paths)
         report = ImportReport(dry_run=dry_run, skipped=[str(path) for path in skipped])
         bar = tqdm(
             total=len(files),
