@@ -84,7 +84,7 @@ def test_export_keeps_the_query_count_flat(archive, django_assert_max_num_querie
         export_to(tmp_path)
 
 
-def broken(change) -> bytes:
+def edited(change) -> bytes:
     document = json.loads(SAMPLE.read_text(encoding="utf-8"))
     change(document)
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
@@ -133,7 +133,7 @@ def line_with(data: bytes, text: str) -> int:
 def test_documents_failing_the_schema_name_their_line(seed, change, marker, reason):
     """Each refusal names the file, the line and what was expected; nothing is written."""
     before = database_state()
-    data = broken(change)
+    data = edited(change)
     report = import_file(name="bad.json", data=data)
     assert report.error is not None
     assert str(report.error) == f"bad.json:{line_with(data, marker)}: {reason}"
@@ -144,3 +144,24 @@ def test_invalid_json_names_its_line(db):
     """A syntax error is reported at the line the JSON parser stopped on."""
     report = import_file(name="bad.json", data=b'{\n  "version": 1,\n  "issue": }\n')
     assert str(report.error).startswith("bad.json:3: expected a JSON document, found invalid JSON")
+
+
+def test_corrected_document_updates_records_in_place(seed):
+    """A fixed body and a new bio update the same rows; an empty ISBN erases nothing."""
+    article = Article.objects.get(slug="trotskys-socialism")
+    Book.objects.filter(slug="my-life").update(isbn="0873480872")
+
+    def correct(document):
+        document["articles"][0]["body"] = document["articles"][0]["body"].replace(
+            "an ice pick", "an ice axe"
+        )
+        document["authors"][1]["bio"] = "Writes on Trotsky."
+
+    report = import_file(name="corrected.json", data=edited(correct))
+    assert report.articles[0]["action"] == "updated"
+    assert report.counts["authors", "updated"] == 1
+    updated = Article.objects.get(pk=article.pk)
+    assert "an ice axe" in updated.body and updated.word_count == article.word_count
+    assert Author.objects.get(slug="esme-choonara").bio == "Writes on Trotsky."
+    assert Book.objects.get(slug="my-life").isbn == "0873480872"
+    assert Article.objects.count() == 1
