@@ -1,7 +1,11 @@
 """Two imports of one issue at the same moment leave one issue and one copy of each article."""
 
 import io
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -13,6 +17,7 @@ from tests.importing.conftest import import_one
 
 PARIS = SAMPLES_DIR / "2216-when-paris-rose.txt"
 LIBRARY = SAMPLES_DIR / "2216-library-workers-walk-out.txt"
+PROJECT = Path(__file__).resolve().parents[2]
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -82,3 +87,25 @@ def test_import_archive_jobs_imports_in_worker_processes(tmp_path):
     assert "Files: 4 read, 3 imported, 1 failed, 0 skipped" in stdout.getvalue()
     assert "articles            3          0          0          0" in stdout.getvalue()
     assert Issue.objects.count() == 2 and Article.objects.count() == 3
+
+
+def test_two_import_processes_of_one_issue_at_once(tmp_path):
+    """Two ``manage.py import_archive`` processes on the same issue: no duplicates."""
+    for path in (PARIS, LIBRARY):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    database = connection.settings_dict
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    environ = {**os.environ, "DATABASE_URL": url}
+    command = [sys.executable, "manage.py", "import_archive", str(tmp_path), "--quiet"]
+    processes = [
+        subprocess.Popen(command, cwd=PROJECT, env=environ, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    for process in processes:
+        _, errors = process.communicate(timeout=120)
+        assert process.returncode == 0, errors
+    assert Publication.objects.count() == 1
+    assert Issue.objects.get().articles.count() == 2
+    assert Article.objects.count() == 2
+    assert Author.objects.filter(name="Donny Gluckstein").count() == 1
+    assert BookAuthor.objects.filter(book__title="The Paris Commune").count() == 1
