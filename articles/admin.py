@@ -3,10 +3,12 @@ the reading list (groups, entries and the books they name) are edited in place."
 
 import nested_admin
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, Prefetch
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from .forms import ImageUploadField
 from .models import (
     Article,
     ArticleAuthor,
@@ -20,6 +22,9 @@ from .models import (
     ReadingListEntryBook,
     ReadingListGroup,
 )
+
+# Uploads are checked before Django decodes them, so a refusal says why.
+IMAGE_UPLOAD = {models.ImageField: {"form_class": ImageUploadField}}
 
 
 def _change_link(obj):
@@ -196,6 +201,7 @@ class BylineInline(nested_admin.NestedTabularInline):
 
 class ImageInline(nested_admin.NestedStackedInline):
     model = Image
+    formfield_overrides = IMAGE_UPLOAD
     fields = ("file", "caption", "credit", "alt_text", ("width", "height"), "position")
     readonly_fields = ("width", "height")
     sortable_field_name = "position"
@@ -290,6 +296,7 @@ class ImageAdmin(admin.ModelAdmin):
     search_fields = ("caption", "credit", "article__headline")
     autocomplete_fields = ("article",)
     readonly_fields = ("width", "height")
+    formfield_overrides = IMAGE_UPLOAD
 
     @admin.display(description="file", boolean=True)
     def has_file(self, obj):
