@@ -9,10 +9,12 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_filters import rest_framework as filters
+from django_filters.fields import ModelChoiceField, ModelMultipleChoiceField
 
 from articles.models import (
     Article,
@@ -60,7 +62,46 @@ class DateOrDateTimeField(forms.Field):
             parsed = None
         if parsed is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed)
+        try:
+            # In UTC: PostgreSQL refuses offsets beyond ±15:59, which Python accepts.
+            return parsed.astimezone(dt.UTC)
+        except OverflowError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+def refuse_null_characters(value):
+    """PostgreSQL cannot compare text containing NUL, so such a slug is a 400, not a 500."""
+    if isinstance(value, str):
+        ProhibitNullCharactersValidator()(value)
+
+
+class SlugField(ModelChoiceField):
+    """A slug naming one record; unknown slugs and NUL characters are 400s."""
+
+    def to_python(self, value):
+        refuse_null_characters(value)
+        return super().to_python(value)
+
+
+class SlugFilter(filters.ModelChoiceFilter):
+    field_class = SlugField
+
+
+class SlugsField(ModelMultipleChoiceField):
+    """Repeatable slugs, where an empty value (``?author=``) means no filter, as it does for
+    every other filter, rather than a slug that names nothing."""
+
+    def clean(self, value):
+        slugs = [slug for slug in value or [] if slug]
+        for slug in slugs:
+            refuse_null_characters(slug)
+        return super().clean(slugs)
+
+
+class SlugsFilter(filters.ModelMultipleChoiceFilter):
+    field_class = SlugsField
 
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
@@ -68,8 +109,33 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+# Integer columns are 32-bit: a larger number would overflow the query, not match nothing.
+INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
+# Python's dates, and so the ORM's ``__year`` lookups, run from year 1 to 9999.
+YEAR_MIN, YEAR_MAX = 1, 9999
+# Longer than any headline or phrase worth searching for; bounds the cost of a query.
+SEARCH_MAX_LENGTH = 200
+
+
 class IntegerFilter(filters.NumberFilter):
     field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", INTEGER_MIN)
+        kwargs.setdefault("max_value", INTEGER_MAX)
+        super().__init__(*args, **kwargs)
+
+
+class YearFilter(IntegerFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=YEAR_MIN, max_value=YEAR_MAX, **kwargs)
+
+
+class SearchFilter(filters.CharFilter):
+    """Free text, at most ``SEARCH_MAX_LENGTH`` characters: a longer ``q`` is a 400."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, max_length=SEARCH_MAX_LENGTH, **kwargs)
 
 
 class PublishedBoundFilter(filters.Filter):
@@ -82,6 +148,9 @@ class PublishedBoundFilter(filters.Filter):
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             start = timezone.make_aware(dt.datetime.combine(value, dt.time.min))
             if self.lookup_expr == "lte":
+                if value == dt.date.max:
+                    # No day follows the last one: every dated article is on or before it.
+                    return qs.filter(**{f"{self.field_name}__isnull": False})
                 return qs.filter(**{f"{self.field_name}__lt": start + dt.timedelta(days=1)})
             value = start
         return super().filter(qs, value)
@@ -101,7 +170,7 @@ class PublicationFilter(filters.FilterSet):
 
 
 class IssueFilter(filters.FilterSet):
-    publication = filters.ModelChoiceFilter(
+    publication = SlugFilter(
         field_name="publication",
         lookup_expr="exact",
         to_field_name="slug",
@@ -121,7 +190,7 @@ class IssueFilter(filters.FilterSet):
     date_before = filters.DateFilter(
         field_name="date", lookup_expr="lte", help_text="Cover date on or before (YYYY-MM-DD)."
     )
-    year = IntegerFilter(field_name="date", lookup_expr="year", help_text="Cover date's year.")
+    year = YearFilter(field_name="date", lookup_expr="year", help_text="Cover date's year.")
 
     class Meta:
         model = Issue
@@ -141,20 +210,20 @@ class ArticleOrderingFilter(filters.OrderingFilter):
 
 
 class ArticleFilter(filters.FilterSet):
-    q = filters.CharFilter(
+    q = SearchFilter(
         method="filter_search",
         help_text='Full-text search in web-search syntax: `"permanent revolution" -stalin`, '
         "`trotsky OR deutscher`. Results come most relevant first (unless `ordering` is "
         "given) and carry a `highlight` passage with the matches in `<mark>`.",
     )
-    publication = filters.ModelChoiceFilter(
+    publication = SlugFilter(
         field_name="issue__publication",
         lookup_expr="exact",
         to_field_name="slug",
         queryset=Publication.objects.all(),
         help_text="Publication slug.",
     )
-    issue = filters.ModelChoiceFilter(
+    issue = SlugFilter(
         field_name="issue",
         lookup_expr="exact",
         to_field_name="slug",
@@ -164,7 +233,7 @@ class ArticleFilter(filters.FilterSet):
     issue_number = IntegerFilter(
         field_name="issue__number", lookup_expr="exact", help_text="Issue number, e.g. 2215."
     )
-    author = filters.ModelMultipleChoiceFilter(
+    author = SlugsFilter(
         field_name="authors",
         lookup_expr="in",
         to_field_name="slug",
@@ -182,7 +251,7 @@ class ArticleFilter(filters.FilterSet):
         lookup_expr="lte",
         help_text="Published on or before this date (whole day, London time) or date-time.",
     )
-    year = IntegerFilter(
+    year = YearFilter(
         field_name="published_at", lookup_expr="year", help_text="Year of publication."
     )
     has_image = StrictBooleanFilter(
@@ -191,7 +260,7 @@ class ArticleFilter(filters.FilterSet):
         method="filter_has_image",
         help_text="`true`: only articles with at least one image; `false`: only without.",
     )
-    book = filters.ModelChoiceFilter(
+    book = SlugFilter(
         field_name="reading_groups__entries__books",
         lookup_expr="exact",
         to_field_name="slug",
@@ -228,7 +297,7 @@ class ArticleFilter(filters.FilterSet):
 
 
 class AuthorFilter(filters.FilterSet):
-    q = filters.CharFilter(
+    q = SearchFilter(
         field_name="name", lookup_expr="icontains", help_text="Part of the author's name."
     )
     has_articles = StrictBooleanFilter(
@@ -258,17 +327,17 @@ class AuthorFilter(filters.FilterSet):
 
 
 class BookFilter(filters.FilterSet):
-    q = filters.CharFilter(
+    q = SearchFilter(
         field_name="title", lookup_expr="icontains", help_text="Part of the book's title."
     )
-    author = filters.ModelChoiceFilter(
+    author = SlugFilter(
         field_name="authors",
         lookup_expr="exact",
         to_field_name="slug",
         queryset=Author.objects.all(),
         help_text="Author slug.",
     )
-    article = filters.ModelChoiceFilter(
+    article = SlugFilter(
         field_name="entries__group__article",
         lookup_expr="exact",
         to_field_name="slug",
@@ -286,14 +355,14 @@ class BookFilter(filters.FilterSet):
 
 
 class ImageFilter(filters.FilterSet):
-    article = filters.ModelChoiceFilter(
+    article = SlugFilter(
         field_name="article",
         lookup_expr="exact",
         to_field_name="slug",
         queryset=visible_articles,
         help_text="Article slug.",
     )
-    q = filters.CharFilter(
+    q = SearchFilter(
         field_name="caption", lookup_expr="icontains", help_text="Part of the caption."
     )
     has_file = StrictBooleanFilter(

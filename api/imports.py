@@ -16,6 +16,15 @@ from articles.importing.services import import_uploads
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
+MESSAGES = {"type": "array", "items": {"type": "string"}}
+# Each bad field's messages; for the repeatable `file`, per upload: {"0": [...]}.
+UPLOAD_ERRORS = {
+    "type": "object",
+    "additionalProperties": {
+        "oneOf": [MESSAGES, {"type": "object", "additionalProperties": MESSAGES}]
+    },
+}
+
 
 class CanImportArchive(permissions.BasePermission):
     """Staff editors who may both add and change articles: an import does both."""
@@ -119,10 +128,10 @@ class ImportView(APIView):
         responses={
             200: ImportReportSerializer,
             400: OpenApiResponse(
-                ImportReportSerializer,
+                {"oneOf": [{"$ref": "#/components/schemas/ImportReport"}, UPLOAD_ERRORS]},
                 description="A file was refused: `errors` names its file, line and reason; "
-                "nothing of that file was written. (A request without a file answers with "
-                "the field's error instead.)",
+                "nothing of that file was written. A malformed request (no file, a field "
+                "that is not a file) answers with each field's errors instead.",
             ),
             401: OpenApiResponse(description="Not authenticated."),
             403: OpenApiResponse(description="Not an editor allowed to add and change articles."),

@@ -1,10 +1,14 @@
 """OpenAPI generation that documents every answer an operation can give, not only success."""
 
+from django import forms
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import permissions
+from rest_framework import permissions, serializers
 
-BAD_REQUEST = {
+from .serializers import ArchiveSerializer
+
+FIELD_ERRORS = {
     "type": "object",
     "description": "Each bad query parameter or field, with what was wrong, e.g. "
     '`{"page_size": ["Must be at most 100."]}`.',
@@ -15,26 +19,89 @@ DETAIL = {
     "properties": {"detail": {"type": "string"}},
     "required": ["detail"],
 }
+# A request body that is not JSON at all is refused with a ``detail``, not per field.
+BAD_REQUEST = {"oneOf": [FIELD_ERRORS, DETAIL]}
+# Form field arguments and the JSON Schema keywords that say the same.
+BOUNDS = {"min_value": "minimum", "max_value": "maximum", "max_length": "maxLength"}
 ERRORS = {
     "400": ("Bad request: a parameter's value is malformed or names nothing.", BAD_REQUEST),
-    "401": ("Not authenticated.", DETAIL),
+    "401": ("Not authenticated, or the token sent is not valid.", DETAIL),
     "403": ("Not allowed: writing needs an editor with the model permission.", DETAIL),
     "404": ("No such object (or page).", DETAIL),
+    "415": ("Unsupported media type: send the article as JSON.", DETAIL),
+    "429": ("Too many anonymous requests: wait for the seconds in `Retry-After`.", DETAIL),
 }
 
 
 class ArchiveAutoSchema(AutoSchema):
+    def get_auth(self):
+        auths = super().get_auth()
+        # Reading is public: a token or session is optional, and only adds drafts.
+        if self.method in permissions.SAFE_METHODS and {} not in auths:
+            auths.append({})
+        return auths
+
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
         if getattr(self.view, "action", None) in ("list", "retrieve"):
+            # Without a request, the serializer offers the fields every reader may ask for.
+            public_fields = list(self.view.get_serializer_class()(context={}).fields)
             parameters.append(
                 OpenApiParameter(
                     "fields",
-                    str,
+                    {"type": "array", "items": {"enum": public_fields}, "minItems": 1},
+                    style="form",
+                    explode=False,
                     description="Comma-separated field names to return, e.g. "
-                    "`fields=headline,published_at`; an unknown name is a 400.",
+                    "`fields=headline,published_at`; an unknown name is a 400. Staff may "
+                    "also ask for `status`, and a search (`q`) for `highlight`.",
                 )
             )
+        return parameters
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        if isinstance(force_instance(serializer), ArchiveSerializer):
+            # A sparse fieldset (`fields=`) may leave out any field.
+            schema.pop("required", None)
+            # Document the fields only some readers get (`status`, `highlight`) too.
+            every_field = serializers.ModelSerializer.get_fields(force_instance(serializer))
+            for name, field in every_field.items():
+                if name not in schema["properties"]:
+                    schema["properties"][name] = self._map_serializer_field(field, direction)
+        return schema
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            isinstance(field, serializers.CharField)
+            and not field.allow_blank
+            and field.trim_whitespace
+            and not field.read_only
+        ):
+            # Surrounding spaces are trimmed, so spaces alone count as blank.
+            schema["pattern"] = r"\S"
+        return schema
+
+    def _get_filter_parameters(self):
+        """The filters' parameters with the bounds their form fields enforce, so that a
+        client reads in the schema which values are a 400."""
+        parameters = super()._get_filter_parameters()
+        filterset_class = getattr(self.view, "filterset_class", None)
+        for parameter in parameters:
+            filter_ = (
+                filterset_class.base_filters.get(parameter["name"]) if filterset_class else None
+            )
+            if filter_ is None:
+                continue
+            # django-filter reads an empty value (`?year=`) as no filter at all.
+            parameter["allowEmptyValue"] = True
+            schema = parameter["schema"]
+            if filter_.field_class is forms.IntegerField:
+                schema["type"] = "integer"
+            for keyword, bound in BOUNDS.items():
+                if filter_.extra.get(keyword) is not None:
+                    schema[bound] = filter_.extra[keyword]
         return parameters
 
     def _get_response_bodies(self, direction="response"):
@@ -44,12 +111,23 @@ class ArchiveAutoSchema(AutoSchema):
             responses.setdefault(
                 "304", {"description": "Not modified: the `ETag` or date you sent still holds."}
             )
+            # Only reads reach the anonymous throttle: an anonymous write is refused first.
+            codes += ["401", "429"]
         else:
             codes += ["401", "403"]
+            if self.method != "DELETE":
+                codes.append("415")
         for code in codes:
             description, schema = ERRORS[code]
             responses.setdefault(
                 code,
                 {"description": description, "content": {"application/json": {"schema": schema}}},
             )
+        if "429" in responses:
+            responses["429"]["headers"] = {
+                "Retry-After": {
+                    "schema": {"type": "integer"},
+                    "description": "Seconds until the client may ask again.",
+                }
+            }
         return responses

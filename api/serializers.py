@@ -5,6 +5,9 @@ The querysets that feed these serializers (``for_api_list()``/``for_api_detail()
 fetch every relation read here; tests pin their query counts.
 """
 
+import datetime as dt
+
+from django.db import models
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -22,12 +25,31 @@ from articles.models import (
 )
 
 
+class RFC3339DateTimeField(serializers.DateTimeField):
+    """Date-times in the archive's time zone, except where its offset has seconds.
+
+    Before 1848 London kept local mean time, 1 minute 15 seconds behind Greenwich, and an
+    offset like ``-00:01:15`` is not valid RFC 3339: such times are given in UTC.
+    """
+
+    def to_representation(self, value):
+        if value and self.enforce_timezone(value).utcoffset().seconds % 60:
+            value = value.astimezone(dt.UTC)
+            return value.isoformat().replace("+00:00", "Z")
+        return super().to_representation(value)
+
+
 class ArchiveSerializer(serializers.ModelSerializer):
     """Sparse fieldsets (``fields=headline,published_at``) and fields for some readers only.
 
     ``fields`` is given by the view for the top-level serializer only; embedded objects
     keep their whole shape.
     """
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: RFC3339DateTimeField,
+    }
 
     def __init__(self, *args, fields=None, **kwargs):
         self.requested_fields = fields
@@ -82,7 +104,7 @@ class ImageSerializer(serializers.ModelSerializer):
         model = Image
         fields = ("id", "caption", "credit", "alt_text", "url", "width", "height")
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_url(self, image) -> str | None:
         if not image.file:
             return None
@@ -224,11 +246,21 @@ class ArticleDetailSerializer(ArticleListSerializer):
         )
 
 
+class ArchiveSlugRelatedField(serializers.SlugRelatedField):
+    """A record by slug; a slug with a NUL character (which PostgreSQL cannot compare)
+    is refused like any other slug that names nothing."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(data)
+
+
 class ArticleWriteSerializer(serializers.ModelSerializer):
     """What an editor sends to create or correct an article; the answer is the detail shape."""
 
-    issue = serializers.SlugRelatedField(slug_field="slug", queryset=Issue.objects.all())
-    authors = serializers.SlugRelatedField(
+    issue = ArchiveSlugRelatedField(slug_field="slug", queryset=Issue.objects.all())
+    authors = ArchiveSlugRelatedField(
         slug_field="slug",
         queryset=Author.objects.all(),
         many=True,

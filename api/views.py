@@ -1,8 +1,11 @@
 """The API's viewsets: thin, since visibility, search and query tuning live on the models'
 QuerySets and filtering in ``api.filters``."""
 
+import hashlib
+
 from django.conf import settings
 from django.core.cache import cache
+from django.http import JsonResponse
 from django.utils.cache import (
     get_conditional_response,
     patch_cache_control,
@@ -10,8 +13,11 @@ from django.utils.cache import (
     set_response_etag,
 )
 from django.utils.http import http_date
+from django.views import defaults
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, routers, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
@@ -19,6 +25,14 @@ from articles.caching import current_generation
 from articles.models import Article, Author, Book, Image, Issue, Publication
 
 from . import filters, serializers
+
+
+def page_not_found(request, exception):
+    """A 404 for a URL that matches no route: JSON under ``/api/``, so that a client never
+    has to parse an HTML page (e.g. ``articles/a.b/``, which no slug can match)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def requested_fields(request) -> list[str] | None:
@@ -54,9 +68,13 @@ class ArchiveViewSetMixin:
         return self.list_serializer_class
 
     def get_serializer(self, *args, **kwargs):
-        if self.action in ("list", "retrieve"):
-            kwargs["fields"] = requested_fields(self.request)
-        return super().get_serializer(*args, **kwargs)
+        if self.action not in ("list", "retrieve"):
+            return super().get_serializer(*args, **kwargs)
+        kwargs["fields"] = requested_fields(self.request)
+        serializer = super().get_serializer(*args, **kwargs)
+        # Resolve the fields now, so that an unknown name is a 400 even on an empty page.
+        _ = getattr(serializer, "child", serializer).fields
+        return serializer
 
     def list(self, request, *args, **kwargs):
         return self._cached_for_anonymous(super().list, request, *args, **kwargs)
@@ -73,7 +91,9 @@ class ArchiveViewSetMixin:
         """
         if request.user.is_authenticated:
             return handler(request, *args, **kwargs)
-        key = f"api:{current_generation()}:{request.get_full_path()}"
+        # Hashed: a query string can be long and hold any character, a cache key should not.
+        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        key = f"api:{current_generation()}:{path}"
         cached = cache.get(key)
         if cached is not None:
             data, self.last_modified = cached
@@ -161,6 +181,12 @@ class IssueViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Issue.objects.for_api_list()
 
 
+# Writes take the write shape and answer with the article's detail shape.
+@extend_schema_view(
+    create=extend_schema(responses={201: serializers.ArticleDetailSerializer}),
+    update=extend_schema(responses=serializers.ArticleDetailSerializer),
+    partial_update=extend_schema(responses=serializers.ArticleDetailSerializer),
+)
 class ArticleViewSet(ArchiveViewSetMixin, viewsets.ModelViewSet):
     """Articles: anonymous readers see published ones, staff drafts too (with `status`).
 
@@ -169,6 +195,8 @@ class ArticleViewSet(ArchiveViewSetMixin, viewsets.ModelViewSet):
     """
 
     queryset = Article.objects.all()
+    # JSON only: form encodings cannot say null or an empty byline.
+    parser_classes = [JSONParser]
     filterset_class = filters.ArticleFilter
     list_serializer_class = serializers.ArticleListSerializer
     detail_serializer_class = serializers.ArticleDetailSerializer

@@ -10,12 +10,14 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import models
 from django.db.models import Count, Prefetch
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from .forms import ImageUploadField
 from .importing.reports import ACTIONS, KINDS
 from .importing.services import import_uploads
 from .models import (
@@ -31,6 +33,9 @@ from .models import (
     ReadingListEntryBook,
     ReadingListGroup,
 )
+
+# Uploads are checked before Django decodes them, so a refusal says why.
+IMAGE_UPLOAD = {models.ImageField: {"form_class": ImageUploadField}}
 
 
 def _change_link(obj):
@@ -207,6 +212,7 @@ class BylineInline(nested_admin.NestedTabularInline):
 
 class ImageInline(nested_admin.NestedStackedInline):
     model = Image
+    formfield_overrides = IMAGE_UPLOAD
     fields = ("file", "caption", "credit", "alt_text", ("width", "height"), "position")
     readonly_fields = ("width", "height")
     sortable_field_name = "position"
@@ -418,6 +424,7 @@ class ImageAdmin(admin.ModelAdmin):
     search_fields = ("caption", "credit", "article__headline")
     autocomplete_fields = ("article",)
     readonly_fields = ("width", "height")
+    formfield_overrides = IMAGE_UPLOAD
 
     @admin.display(description="file", boolean=True)
     def has_file(self, obj):

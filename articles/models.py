@@ -8,6 +8,7 @@ never a guess.
 import html
 import re
 
+import nh3
 from django.db import models
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import JSONObject
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from . import search
 from .caching import archive_changed
+from .validators import validate_image_file
 
 HEADING_MARKER = "## "
 
@@ -42,13 +44,20 @@ def body_word_count(body: str) -> int:
     return sum(len(_WORD.findall(block["text"])) for block in body_blocks(body))
 
 
+BODY_HTML_TAGS = {"paragraph": "p", "heading": "h2"}
+
+
 def body_html(body: str) -> str:
-    """The body as HTML: every block escaped, so no markup in the source can become live."""
-    tags = {"paragraph": "p", "heading": "h2"}
-    return "\n".join(
-        f"<{tags[block['type']]}>{html.escape(block['text'], quote=False)}</{tags[block['type']]}>"
-        for block in body_blocks(body)
-    )
+    """The body as HTML: every block escaped, so no markup in the source can become live.
+
+    The result then passes nh3's sanitiser, allowing only the tags written here and no
+    attributes: a second, independent guard should the rendering above ever change.
+    """
+    rendered = []
+    for block in body_blocks(body):
+        tag = BODY_HTML_TAGS[block["type"]]
+        rendered.append(f"<{tag}>{html.escape(block['text'], quote=False)}</{tag}>")
+    return nh3.clean("\n".join(rendered), tags=set(BODY_HTML_TAGS.values()), attributes={})
 
 
 class NaturalKeyManager(models.Manager):
@@ -471,6 +480,8 @@ class Image(models.Model):
         blank=True,
         width_field="width",
         height_field="height",
+        validators=[validate_image_file],
+        help_text="JPEG, PNG, GIF or WebP, at most 25 MB and 60 megapixels.",
     )
     caption = models.TextField(blank=True)
     credit = models.CharField(max_length=300, blank=True)

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -58,7 +59,8 @@ def logged_in_page(browser_page, live_server, seed, django_user_model):
 
 
 def test_editor_corrects_a_headline_and_extends_the_reading_list(logged_in_page, live_server):
-    """Edit the seed in the admin, add an entry naming a book, save: the change is stored."""
+    """Edit the seed in the admin, add an entry naming a book, save: the change is stored
+    and the public API serves it at once."""
     book = BookFactory(
         title="The Revolution Betrayed", authors=[AuthorFactory(name="Leon Trotsky Jr")]
     )
@@ -87,3 +89,43 @@ def test_editor_corrects_a_headline_and_extends_the_reading_list(logged_in_page,
         "The Revolution Betrayed by Trotsky",
     ]
     assert list(group.entries.last().books.all()) == [book]
+
+    # The public API, read anonymously in a fresh browser context (no admin session).
+    reader = page.context.browser.new_context()
+    response = reader.request.get(f"{live_server.url}/api/v1/articles/trotskys-socialism/")
+    assert response.status == 200
+    data = response.json()
+    reader.close()
+    assert data["headline"] == "Trotsky’s socialism today"
+    new_entry = data["reading_list"]["groups"][2]["entries"][-1]
+    assert new_entry["text"] == "The Revolution Betrayed by Trotsky"
+    assert new_entry["books"] == [
+        {
+            "slug": "the-revolution-betrayed",
+            "title": "The Revolution Betrayed",
+            "authors": [{"slug": "leon-trotsky-jr", "name": "Leon Trotsky Jr"}],
+        }
+    ]
+
+
+def test_api_docs_render_every_operation_from_this_server_alone(browser_page, live_server):
+    """Swagger UI draws the operations, and every request the page makes goes to this server
+    (the live server on the loopback address): no CDN, fonts or analytics."""
+    page = browser_page
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    page.wait_for_selector(".opblock")
+    summaries = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/v1/articles/" in summaries
+    assert "/api/v1/articles/{slug}/" in summaries
+    assert page.locator(".opblock-get").count() >= 12
+    assert any(url.endswith("/api/v1/schema/") for url in requested)
+    server = urlsplit(live_server.url).netloc
+    # data: URLs are decoded in the page and never touch the network.
+    outside = [
+        url
+        for url in requested
+        if urlsplit(url).scheme != "data" and urlsplit(url).netloc != server
+    ]
+    assert not outside, outside

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 from articles.models import Article
 from tests.factories import ArticleFactory
@@ -34,3 +35,23 @@ def unpublished(seed):
         published_at=timezone.now() + dt.timedelta(days=1),
     )
     return draft, scheduled
+
+
+@pytest.fixture
+def throttle_rate(monkeypatch):
+    """Set the anonymous rate for one test (``None``: unthrottled).
+
+    DRF copies ``DEFAULT_THROTTLE_RATES`` into the throttle class when it is imported, so
+    overriding the setting alone would not reach it.
+    """
+
+    def set_rate(rate):
+        monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": rate})
+
+    return set_rate
+
+
+@pytest.fixture
+def unthrottled(throttle_rate):
+    """No anonymous throttle, for tests that send many requests on purpose."""
+    throttle_rate(None)
