@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from . import feeds, views
+from .imports import ImportView
 
 app_name = "api"
 
@@ -32,5 +33,6 @@ urlpatterns = [
         feeds.atom(feeds.IssueArticlesFeed)(),
         name="issue-feed-atom",
     ),
+    path("imports/", ImportView.as_view(), name="imports"),
     path("", include(router.urls)),
 ]

@@ -144,8 +144,13 @@ STORAGES = {
 }
 
 # MEDIA_STORAGE=s3 keeps images in S3-compatible object storage, so app servers hold no
-# files. boto3 reads the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) itself.
-if env.str("MEDIA_STORAGE", default="local") == "s3":
+# files; it is the default in production mode (MEDIA_STORAGE=local opts out, for a
+# single-machine deployment). boto3 reads the credentials (AWS_ACCESS_KEY_ID,
+# AWS_SECRET_ACCESS_KEY) itself.
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="local" if DEBUG else "s3")
+if MEDIA_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured("MEDIA_STORAGE must be 'local' or 's3'.")
+if MEDIA_STORAGE == "s3":
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {

@@ -83,3 +83,13 @@ def test_image_files_go_to_the_bucket_and_their_url_points_there(s3_storage, s3_
     stored = s3_storage.get_object(Bucket=BUCKET, Key=image.file.name)
     assert PillowImage.open(io.BytesIO(stored["Body"].read())).size == (64, 48)
     assert image.file.url == f"{s3_endpoint}/{BUCKET}/{image.file.name}"
+
+
+@pytest.mark.django_db
+def test_the_api_gives_the_buckets_url(s3_storage, s3_endpoint, client):
+    """Front ends load the picture straight from object storage, not through the app."""
+    image = Image(article=ArticleFactory(), caption="Pickets")
+    image.file.save("pickets.png", png(32, 32))
+    body = client.get(f"/api/v1/images/{image.pk}/").json()
+    assert body["url"] == f"{s3_endpoint}/{BUCKET}/{image.file.name}"
+    assert (body["width"], body["height"]) == (32, 32)

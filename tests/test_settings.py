@@ -13,6 +13,7 @@ PRODUCTION = {
     "SECRET_KEY": "test-only-" + "x" * 50,
     "ALLOWED_HOSTS": "archive.example.org",
     "CSRF_TRUSTED_ORIGINS": "https://archive.example.org",
+    "AWS_STORAGE_BUCKET_NAME": "archive-media",
 }
 
 
@@ -58,3 +59,14 @@ def test_database_url_switches_the_engine():
     )
     assert default.stdout.strip() == "django.db.backends.sqlite3"
     assert postgres.stdout.strip() == "django.db.backends.postgresql"
+
+
+def test_production_keeps_images_off_the_app_servers():
+    """Production mode stores media in object storage unless told otherwise."""
+    code = "from django.conf import settings; print(settings.STORAGES['default']['BACKEND'])"
+    production = manage("shell", "-v", "0", "-c", code, **PRODUCTION)
+    assert production.stdout.strip() == "storages.backends.s3.S3Storage", production.stderr
+    environ = {key: value for key, value in PRODUCTION.items() if key != "AWS_STORAGE_BUCKET_NAME"}
+    refused = manage("check", **environ)
+    assert refused.returncode != 0
+    assert "AWS_STORAGE_BUCKET_NAME" in refused.stderr

@@ -6,7 +6,9 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
+from articles.importing.services import import_file
 from articles.models import Article, Author, Issue
+from tests.conftest import SAMPLES_DIR
 from tests.factories import ArticleFactory
 
 SEED = "/api/v1/articles/trotskys-socialism/"
@@ -95,3 +97,12 @@ def test_staff_responses_are_never_cached(api, editor_api, seed):
     ArticleFactory(headline="Secret draft", status="draft", published_at=None)
     assert "Secret draft" in headlines(editor_api, "/api/v1/articles/")
     assert "Secret draft" not in headlines(api, "/api/v1/articles/")
+
+
+def test_an_import_retires_the_cached_lists(api, seed):
+    """Articles loaded by the importer (bulk writes, no signals) appear at once."""
+    assert headlines(api, "/api/v1/articles/") == ["Trotsky’s socialism"]
+    sample = SAMPLES_DIR / "2284-winter-of-discontent.txt"
+    report = import_file(name=sample.name, data=sample.read_bytes())
+    assert report.error is None
+    assert "Lessons of the winter of discontent" in headlines(api, "/api/v1/articles/")

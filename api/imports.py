@@ -1,0 +1,148 @@
+"""``POST /api/v1/imports/``: editors load archive files over HTTP.
+
+The same importer as ``manage.py import_archive`` and the admin's import page: each
+uploaded file imports in its own transaction, and a bad file is refused with its name,
+line and reason while the database keeps what it had.
+"""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import permissions, serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from articles.importing.reports import ACTIONS
+from articles.importing.services import import_uploads
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class CanImportArchive(permissions.BasePermission):
+    """Staff editors who may both add and change articles: an import does both."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(
+            user.is_authenticated
+            and user.is_staff
+            and user.has_perms(["articles.add_article", "articles.change_article"])
+        )
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "format": "binary"}})
+class UploadsField(serializers.ListField):
+    """Uploaded files: documented as binary parts, which is what a client must send."""
+
+
+class ImportRequestSerializer(serializers.Serializer):
+    file = UploadsField(
+        child=serializers.FileField(allow_empty_file=False),
+        min_length=1,
+        help_text="One or more files: scraped article pages (.txt) or interchange "
+        "documents (.json). Repeat the field to send several.",
+    )
+    dry_run = serializers.BooleanField(
+        default=False, help_text="Parse, validate and report what would change; write nothing."
+    )
+    publication = serializers.CharField(
+        default="",
+        allow_blank=True,
+        help_text="The publication (name or slug) of scraped pages that have no masthead.",
+    )
+
+    def validate_file(self, files):
+        for upload in files:
+            if upload.size > MAX_UPLOAD_BYTES:
+                raise serializers.ValidationError(
+                    f"{upload.name} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
+                )
+        return files
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    file = serializers.CharField()
+    line = serializers.IntegerField()
+    reason = serializers.CharField(help_text="What was expected and what was found.")
+
+
+class ImportCountsSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    deleted = serializers.IntegerField()
+
+
+class ImportTotalsSerializer(serializers.Serializer):
+    issues = ImportCountsSerializer()
+    articles = ImportCountsSerializer()
+    authors = ImportCountsSerializer()
+    books = ImportCountsSerializer()
+    images = ImportCountsSerializer()
+
+
+class ImportFileCountsSerializer(serializers.Serializer):
+    read = serializers.IntegerField()
+    imported = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+
+
+class ImportedArticleSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    headline = serializers.CharField()
+    action = serializers.ChoiceField(choices=ACTIONS)
+
+
+class ImportFileResultSerializer(serializers.Serializer):
+    file = serializers.CharField()
+    ok = serializers.BooleanField()
+    articles = ImportedArticleSerializer(many=True)
+    warnings = serializers.ListField(child=serializers.CharField())
+    error = ImportErrorSerializer(allow_null=True)
+
+
+class ImportReportSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    files = ImportFileCountsSerializer()
+    totals = ImportTotalsSerializer()
+    errors = ImportErrorSerializer(many=True)
+    warnings = serializers.ListField(child=serializers.CharField())
+    results = ImportFileResultSerializer(many=True)
+
+
+class ImportView(APIView):
+    permission_classes = [CanImportArchive]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="imports_create",
+        summary="Import archive files",
+        description="Upload scraped article pages or interchange documents (multipart, "
+        "field `file`, repeatable). Each file imports all-or-nothing; importing a file "
+        "again changes nothing. Staff editors with add and change permission on articles.",
+        request={"multipart/form-data": ImportRequestSerializer},
+        responses={
+            200: ImportReportSerializer,
+            400: OpenApiResponse(
+                ImportReportSerializer,
+                description="A file was refused: `errors` names its file, line and reason; "
+                "nothing of that file was written. (A request without a file answers with "
+                "the field's error instead.)",
+            ),
+            401: OpenApiResponse(description="Not authenticated."),
+            403: OpenApiResponse(description="Not an editor allowed to add and change articles."),
+        },
+        tags=["imports"],
+    )
+    def post(self, request):
+        form = ImportRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        report = import_uploads(
+            files=[(upload.name, upload.read()) for upload in form.validated_data["file"]],
+            dry_run=form.validated_data["dry_run"],
+            publication=form.validated_data["publication"],
+        )
+        return Response(
+            report.as_dict(),
+            status=status.HTTP_400_BAD_REQUEST if report.failed else status.HTTP_200_OK,
+        )

@@ -1,0 +1,413 @@
+"""The archive's JSON interchange format: one document per issue (docs/interchange.md).
+
+``issue_document`` writes one from the database and ``parse_interchange`` reads one
+into records. Documents are deterministic: no timestamps, no database ids, every list
+in a stable order, so the same archive always exports to the same bytes.
+"""
+
+import datetime as dt
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+import jsonschema
+
+from articles.models import Issue
+
+from .records import (
+    ArticleRecord,
+    AuthorRecord,
+    BookRecord,
+    EntryRecord,
+    GroupRecord,
+    ImageRecord,
+    ImportFileError,
+    IssueRecord,
+    RecordError,
+    Where,
+)
+
+VERSION = 1
+SCHEMA_PATH = Path(__file__).with_name("interchange.schema.json")
+
+
+@cache
+def validator() -> jsonschema.protocols.Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    # Resolving "$ref"s costs a third of validation time; the schema has no recursion,
+    # so they are copied in once here.
+    definitions = schema.pop("$defs")
+    return cls(_inline_refs(schema, definitions))
+
+
+def _inline_refs(node, definitions: dict):
+    if isinstance(node, list):
+        return [_inline_refs(item, definitions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    inlined = {
+        key: _inline_refs(value, definitions) for key, value in node.items() if key != "$ref"
+    }
+    if "$ref" in node:
+        target = definitions[node["$ref"].removeprefix("#/$defs/")]
+        return {**_inline_refs(target, definitions), **inlined}
+    return inlined
+
+
+def dumps(document: dict) -> bytes:
+    """The document as UTF-8 JSON, two-space indented, with a final newline."""
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def _timestamp(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def issue_document(issue: Issue) -> dict:
+    """The interchange document for an issue fetched with ``export_queryset``'s prefetches."""
+    articles = sorted(
+        issue.articles.all(),
+        key=lambda a: (a.published_at is None, a.published_at or dt.datetime.min, a.slug),
+    )
+    authors, books = {}, {}
+    for article in articles:
+        for byline in article.bylines.all():
+            authors[byline.author.slug] = byline.author
+        for group in article.reading_groups.all():
+            for entry in group.entries.all():
+                for link in entry.links.all():
+                    books[link.book.slug] = link.book
+                    for credit in link.book.credits.all():
+                        authors[credit.author.slug] = credit.author
+    return {
+        "version": VERSION,
+        "publication": {"slug": issue.publication.slug, "name": issue.publication.name},
+        "issue": {
+            "number": issue.number,
+            "slug": issue.slug,
+            "date": issue.date.isoformat() if issue.date else None,
+        },
+        "authors": [
+            {"slug": author.slug, "name": author.name, "bio": author.bio}
+            for _, author in sorted(authors.items())
+        ],
+        "books": [
+            {
+                "slug": book.slug,
+                "title": book.title,
+                "authors": [credit.author.slug for credit in book.credits.all()],
+                "publisher": book.publisher,
+                "year": book.year,
+                "isbn": book.isbn,
+                "series": book.series,
+                "volume": book.volume,
+            }
+            for _, book in sorted(books.items())
+        ],
+        "articles": [
+            {
+                "slug": article.slug,
+                "headline": article.headline,
+                "standfirst": article.standfirst,
+                "body": article.body,
+                "published_at": _timestamp(article.published_at),
+                "status": article.status,
+                "source": article.source,
+                "authors": [byline.author.slug for byline in article.bylines.all()],
+                "images": [
+                    {
+                        "caption": image.caption,
+                        "credit": image.credit,
+                        "alt_text": image.alt_text,
+                        "file": image.file.name or "",
+                        "width": image.width,
+                        "height": image.height,
+                    }
+                    for image in article.images.all()
+                ],
+                "reading_list": {
+                    "groups": [
+                        {
+                            "heading": group.heading,
+                            "entries": [
+                                {
+                                    "text": entry.text,
+                                    "books": [link.book.slug for link in entry.links.all()],
+                                }
+                                for entry in group.entries.all()
+                            ],
+                        }
+                        for group in article.reading_groups.all()
+                    ],
+                    "note": article.reading_list_note,
+                },
+            }
+            for article in articles
+        ],
+    }
+
+
+def parse_interchange(text: str, *, path: str) -> IssueRecord:
+    """Validate a document against the schema and read it into records."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ImportFileError(
+            path, error.lineno, f"expected a JSON document, found invalid JSON ({error.msg})"
+        ) from None
+    if not isinstance(document, dict) or document.get("version") != VERSION:
+        found = document.get("version") if isinstance(document, dict) else document
+        raise ImportFileError(
+            path,
+            line_of(text, ("version",)),
+            f'expected an interchange document with "version": {VERSION}, found {_describe(found)}',
+        )
+    error = jsonschema.exceptions.best_match(validator().iter_errors(document))
+    if error is not None:
+        where = tuple(error.absolute_path)
+        raise ImportFileError(path, line_of(text, where), _explain(error, where))
+    try:
+        return _records(document, path)
+    except RecordError as error:
+        raise ImportFileError(path, line_of(text, error.where), error.reason) from None
+
+
+def _records(document: dict, path: str) -> IssueRecord:
+    authors = {
+        author["slug"]: AuthorRecord(author["name"], author["slug"], author["bio"] or None)
+        for author in document["authors"]
+    }
+    books = {}
+    for index, book in enumerate(document["books"]):
+        books[book["slug"]] = BookRecord(
+            title=book["title"],
+            authors=tuple(
+                _lookup(authors, slug, ("books", index, "authors", position), "authors")
+                for position, slug in enumerate(book["authors"])
+            ),
+            slug=book["slug"],
+            # Empty details mean "not known here": a stale document must not erase an
+            # ISBN an editor has since added to a book shared by many articles.
+            publisher=book["publisher"] or None,
+            year=book["year"],
+            isbn=book["isbn"] or None,
+            series=book["series"] or None,
+            volume=book["volume"],
+        )
+    articles = []
+    seen = set()
+    for index, article in enumerate(document["articles"]):
+        where = ("articles", index)
+        if article["slug"] in seen:
+            raise RecordError(
+                (*where, "slug"), f"expected each article once, found {article['slug']!r} again"
+            )
+        seen.add(article["slug"])
+        published_at = _datetime(article["published_at"], (*where, "published_at"))
+        if article["status"] == "published" and published_at is None:
+            raise RecordError(
+                (*where, "published_at"),
+                "expected a publication time for a published article, found null",
+            )
+        articles.append(
+            ArticleRecord(
+                headline=article["headline"],
+                standfirst=article["standfirst"],
+                body=article["body"],
+                published_at=published_at,
+                where=where,
+                status=article["status"],
+                slug=article["slug"],
+                authors=[
+                    _lookup(authors, slug, (*where, "authors", position), "authors")
+                    for position, slug in enumerate(article["authors"])
+                ],
+                images=[
+                    _image(image, (*where, "images", i))
+                    for i, image in enumerate(article["images"])
+                ],
+                reading_groups=[
+                    GroupRecord(
+                        heading=group["heading"],
+                        entries=tuple(
+                            EntryRecord(
+                                text=entry["text"],
+                                books=tuple(
+                                    _lookup(
+                                        books,
+                                        slug,
+                                        (
+                                            *where,
+                                            "reading_list",
+                                            "groups",
+                                            g,
+                                            "entries",
+                                            e,
+                                            "books",
+                                            b,
+                                        ),
+                                        "books",
+                                    )
+                                    for b, slug in enumerate(entry["books"])
+                                ),
+                            )
+                            for e, entry in enumerate(group["entries"])
+                        ),
+                    )
+                    for g, group in enumerate(article["reading_list"]["groups"])
+                ],
+                reading_list_note=article["reading_list"]["note"],
+                source=article["source"],
+            )
+        )
+    issue = document["issue"]
+    return IssueRecord(
+        publication_name=document["publication"]["name"],
+        publication_slug=document["publication"]["slug"],
+        number=issue["number"],
+        slug=issue["slug"],
+        date=_date(issue["date"], ("issue", "date")),
+        where=("issue",),
+        articles=articles,
+    )
+
+
+def _lookup(table, slug, where, listed_under):
+    try:
+        return table[slug]
+    except KeyError:
+        raise RecordError(
+            where, f"expected a slug listed under {listed_under!r}, found {slug!r}"
+        ) from None
+
+
+def _image(image: dict, where: Where) -> ImageRecord:
+    if image["file"] and (image["width"] is None or image["height"] is None):
+        # Without them Django would open the file to measure it, and it may not be here.
+        raise RecordError(
+            (*where, "width"), "expected the width and height of an image with a file, found null"
+        )
+    return ImageRecord(
+        caption=image["caption"],
+        credit=image["credit"],
+        alt_text=image["alt_text"],
+        file=image["file"],
+        width=image["width"],
+        height=image["height"],
+    )
+
+
+def _datetime(value: str | None, where: Where) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+    except ValueError:
+        raise RecordError(where, f"expected a real date and time, found {value!r}") from None
+
+
+def _date(value: str | None, where: Where) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise RecordError(where, f"expected a real date, found {value!r}") from None
+
+
+def _describe(value) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else f"{text[:57]}…"
+
+
+def _explain(error: jsonschema.ValidationError, where: tuple) -> str:
+    """A schema error as "<where>: expected …, found …"."""
+    place = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in where)
+    place = place.lstrip(".") or "document"
+    found = _describe(error.instance)
+    match error.validator:
+        case "required":
+            missing = next(name for name in error.validator_value if name not in error.instance)
+            expected, found = f"a {missing!r} property", "none"
+        case "additionalProperties":
+            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            expected, found = "only the properties the schema defines", repr(extra[0])
+        case "type":
+            kinds = error.validator_value
+            expected = " or ".join(kinds) if isinstance(kinds, list) else kinds
+        case "enum":
+            expected = "one of " + ", ".join(json.dumps(v) for v in error.validator_value)
+        case "const":
+            expected = json.dumps(error.validator_value)
+        case "minItems":
+            expected = f"at least {error.validator_value} item(s)"
+            found = f"{len(error.instance)}"
+        case "maxLength":
+            expected = f"at most {error.validator_value} characters"
+            found = f"{len(error.instance)}"
+        case "minimum" | "maximum":
+            expected = f"a {error.validator} of {error.validator_value}"
+        case _:
+            expected = error.schema.get("description") or error.message
+    return f"{place}: expected {expected}, found {found}"
+
+
+def line_of(text: str, where: Where) -> int:
+    """The line of ``text`` where the value at JSON path ``where`` starts (or its parent)."""
+    if isinstance(where, int):
+        return where
+    decoder = _LocatingDecoder()
+    try:
+        document = decoder.decode(text)
+    except ValueError:
+        return 1
+    offset, node = decoder.starts.get(id(document), 0), document
+    for part in where:
+        try:
+            child = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if id(child) in decoder.starts:
+            offset = decoder.starts[id(child)]
+        else:
+            # A scalar: find its key, or the item itself, after its container's start.
+            token = json.dumps(part if isinstance(node, dict) else child, ensure_ascii=False)
+            if found := re.compile(re.escape(token)).search(text, offset):
+                offset = found.start()
+            break
+        node = child
+    return text.count("\n", 0, offset) + 1
+
+
+class _LocatingDecoder(json.JSONDecoder):
+    """A JSON decoder that notes where each object and array starts.
+
+    Only used to put a line number on an error, so the pure-Python scanner it needs
+    costs nothing on the fast path.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.starts: dict[int, int] = {}
+        parse_object, parse_array = self.parse_object, self.parse_array
+
+        def located(parse):
+            def parse_at(s_and_end, *args):
+                value, end = parse(s_and_end, *args)
+                self.starts[id(value)] = s_and_end[1] - 1
+                return value, end
+
+            return parse_at
+
+        self.parse_object = located(parse_object)
+        self.parse_array = located(parse_array)
+        self.scan_once = json.scanner.py_make_scanner(self)

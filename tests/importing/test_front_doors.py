@@ -1,0 +1,151 @@
+"""The API endpoint and the admin page run the same importer, for editors only."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+
+from articles.models import Article
+from tests.conftest import SAMPLES_DIR
+from tests.importing.conftest import database_state
+
+IMPORTS = "/api/v1/imports/"
+ADMIN_IMPORT = "/admin/articles/article/import/"
+PARIS = SAMPLES_DIR / "2216-when-paris-rose.txt"
+WINTER = SAMPLES_DIR / "2284-winter-of-discontent.txt"
+
+
+def upload(path, content=None):
+    data = path.read_bytes() if content is None else content
+    return SimpleUploadedFile(path.name, data, content_type="text/plain")
+
+
+@pytest.fixture
+def staff_without_import_rights(django_user_model):
+    """Staff who may change articles but not add them."""
+    user = django_user_model.objects.create_user("reader", password="x" * 20, is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename="change_article"))
+    return user
+
+
+def test_editor_imports_files_through_the_api(editor_client, seed):
+    """Two pages in one request: 200 and the report, with every article created."""
+    response = editor_client.post(IMPORTS, {"file": [upload(PARIS), upload(WINTER)]})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["files"] == {"read": 2, "imported": 2, "failed": 0, "skipped": 0}
+    assert body["totals"]["articles"]["created"] == 2
+    assert [r["articles"][0]["action"] for r in body["results"]] == ["created", "created"]
+    assert Article.objects.count() == 3
+
+
+def test_token_authenticated_editor_can_import_and_dry_run(client, editor, seed):
+    """A script with the editor's token may dry-run: the report, and nothing written."""
+    token = Token.objects.create(user=editor)
+    before = database_state()
+    response = client.post(
+        IMPORTS,
+        {"file": upload(PARIS), "dry_run": "true"},
+        HTTP_AUTHORIZATION=f"Token {token.key}",
+    )
+    assert response.status_code == 200
+    assert response.json()["dry_run"] is True
+    assert response.json()["totals"]["articles"]["created"] == 1
+    assert database_state() == before
+
+
+def test_bad_file_answers_400_with_file_line_and_reason(editor_client, seed):
+    """A refused file: 400, its name, line and reason; nothing of it written."""
+    before = database_state()
+    broken = PARIS.read_bytes().replace(b"18:10 BST", b"teatime")
+    response = editor_client.post(IMPORTS, {"file": upload(PARIS, broken)})
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["file"] == PARIS.name
+    assert error["line"] == 44
+    assert error["reason"].startswith("expected a date line like")
+    assert database_state() == before
+
+
+def test_request_without_a_file_is_a_400(editor_client, db):
+    """The missing field is named."""
+    response = editor_client.post(IMPORTS, {})
+    assert response.status_code == 400
+    assert "file" in response.json()
+
+
+def test_anonymous_clients_may_not_import(client, db):
+    """No credentials: refused before anything is read."""
+    response = client.post(IMPORTS, {"file": upload(PARIS)})
+    assert response.status_code in (401, 403)
+    assert not Article.objects.exists()
+
+
+def test_non_staff_users_may_not_import(client, django_user_model, db):
+    """A logged-in reader who is not staff gets 403, even with article permissions."""
+    user = django_user_model.objects.create_user("member", password="x" * 20)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="articles"))
+    client.force_login(user)
+    assert client.post(IMPORTS, {"file": upload(PARIS)}).status_code == 403
+    assert not Article.objects.exists()
+
+
+def test_staff_without_add_permission_may_not_import(client, staff_without_import_rights, db):
+    """An import creates articles: change permission alone is not enough."""
+    client.force_login(staff_without_import_rights)
+    assert client.post(IMPORTS, {"file": upload(PARIS)}).status_code == 403
+    assert client.get(ADMIN_IMPORT).status_code == 403
+
+
+def test_the_endpoint_is_in_the_openapi_schema(client, db):
+    """Documented with its multipart body and its 400 answer."""
+    schema = client.get("/api/v1/schema/", {"format": "json"}).json()
+    operation = schema["paths"]["/api/v1/imports/"]["post"]
+    assert "multipart/form-data" in operation["requestBody"]["content"]
+    assert {"200", "400", "401", "403"} <= set(operation["responses"])
+
+
+def test_article_list_links_to_the_import_page(editor_client, seed):
+    """Editors find "Import archive files" on the article list."""
+    page = editor_client.get(reverse("admin:articles_article_changelist")).content.decode()
+    assert ADMIN_IMPORT in page
+
+
+def test_admin_upload_shows_the_dry_run_then_imports_on_confirmation(
+    editor_client, seed, settings, tmp_path
+):
+    """Upload: a report of what would change and nothing written; confirm: imported."""
+    settings.MEDIA_ROOT = tmp_path
+    before = database_state()
+    page = editor_client.get(ADMIN_IMPORT)
+    assert page.status_code == 200
+    preview = editor_client.post(ADMIN_IMPORT, {"files": [upload(PARIS), upload(WINTER)]})
+    assert preview.status_code == 200
+    assert "What importing would do" in preview.content.decode()
+    assert "created: When Paris rose: the Commune of 1871" in preview.content.decode()
+    assert database_state() == before
+
+    done = editor_client.post(ADMIN_IMPORT, {"token": preview.context["token"]})
+    assert done.status_code == 200
+    assert "What the import did" in done.content.decode()
+    assert Article.objects.count() == 3
+    assert not list((tmp_path / "import-uploads").rglob("*.txt"))
+    again = editor_client.post(ADMIN_IMPORT, {"token": preview.context["token"]}, follow=True)
+    assert "That upload has expired" in again.content.decode()
+    assert Article.objects.count() == 3
+
+
+def test_admin_upload_of_a_bad_file_shows_its_line_and_offers_nothing(editor_client, seed):
+    """A refused file is shown with its line; there is nothing to confirm."""
+    response = editor_client.post(ADMIN_IMPORT, {"files": [upload(PARIS, b"\xff")]})
+    content = response.content.decode()
+    assert "Line 1: expected UTF-8 text, found the byte 0xff" in content
+    assert response.context["token"] is None
+
+
+def test_a_forged_token_imports_nothing(editor_client, seed):
+    """Only a token the page signed is honoured."""
+    response = editor_client.post(ADMIN_IMPORT, {"token": "forged"}, follow=True)
+    assert "That upload has expired" in response.content.decode()
+    assert Article.objects.count() == 1
