@@ -5,7 +5,7 @@ uploaded file imports in its own transaction, and a bad file is refused with its
 line and reason while the database keeps what it had.
 """
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -38,8 +38,13 @@ class CanImportArchive(permissions.BasePermission):
         )
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string", "format": "binary"}})
+class UploadsField(serializers.ListField):
+    """Uploaded files: documented as binary parts, which is what a client must send."""
+
+
 class ImportRequestSerializer(serializers.Serializer):
-    file = serializers.ListField(
+    file = UploadsField(
         child=serializers.FileField(allow_empty_file=False),
         min_length=1,
         help_text="One or more files: scraped article pages (.txt) or interchange "

@@ -12,7 +12,16 @@ FIELD_ERRORS = {
     "type": "object",
     "description": "Each bad query parameter or field, with what was wrong, e.g. "
     '`{"page_size": ["Must be at most 100."]}`.',
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "array", "items": {"type": "string"}},
+            # A list field's errors, by the position of the item that was wrong.
+            {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+        ]
+    },
 }
 DETAIL = {
     "type": "object",
@@ -123,6 +132,11 @@ class ArchiveAutoSchema(AutoSchema):
                 code,
                 {"description": description, "content": {"application/json": {"schema": schema}}},
             )
+        bad_request = responses["400"].get("content", {}).get("application/json")
+        if bad_request and bad_request["schema"] is not BAD_REQUEST:
+            # An operation's own 400 (an import report) or, before it runs, the request's
+            # field errors.
+            bad_request["schema"] = {"anyOf": [bad_request["schema"], FIELD_ERRORS]}
         if "429" in responses:
             responses["429"]["headers"] = {
                 "Retry-After": {

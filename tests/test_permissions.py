@@ -13,10 +13,12 @@ import urllib.request
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from articles.models import Article
+from tests.conftest import SAMPLES_DIR
 from tests.factories import ArticleFactory
 from tests.test_settings import PROJECT
 
@@ -105,6 +107,24 @@ def test_write_routes(as_role, role, method, url, payload, expected):
 
 
 @pytest.mark.parametrize(
+    ("role", "expected", "imported"),
+    [
+        ("anonymous", 401, False),
+        ("reader", 403, False),
+        ("editor", 200, True),
+        ("superuser", 200, True),
+    ],
+)
+def test_who_imports(as_role, role, expected, imported):
+    """Only editors who may add and change articles load files through the API."""
+    page = SAMPLES_DIR / "2216-when-paris-rose.txt"
+    upload = SimpleUploadedFile(page.name, page.read_bytes(), content_type="text/plain")
+    response = as_role(role).post("/api/v1/imports/", {"file": [upload]}, format="multipart")
+    assert response.status_code == expected, response.content
+    assert Article.objects.filter(issue__number=2216).exists() is imported
+
+
+@pytest.mark.parametrize(
     ("role", "draft_status", "listed"),
     [
         ("anonymous", 404, False),
@@ -128,6 +148,7 @@ def test_who_reads_drafts(as_role, role, draft_status, listed):
         ("/admin/articles/article/", expect(302, 302, 200, 200)),
         ("/admin/articles/article/add/", expect(302, 302, 200, 200)),
         ("/admin/articles/image/add/", expect(302, 302, 200, 200)),
+        ("/admin/articles/article/import/", expect(302, 302, 200, 200)),
         # Accounts and tokens are the superuser's alone.
         ("/admin/auth/user/", expect(302, 302, 403, 200)),
         ("/admin/authtoken/tokenproxy/", expect(302, 302, 403, 200)),
