@@ -39,6 +39,7 @@ ERRORS = {
     "404": ("No such object (or page).", DETAIL),
     "415": ("Unsupported media type: send the article as JSON.", DETAIL),
     "429": ("Too many anonymous requests: wait for the seconds in `Retry-After`.", DETAIL),
+    "503": ("The database is unavailable: try again after `Retry-After` seconds.", DETAIL),
 }
 
 
@@ -115,7 +116,7 @@ class ArchiveAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        codes = ["400", "404"]
+        codes = ["400", "404", "503"]
         if self.method in permissions.SAFE_METHODS:
             responses.setdefault(
                 "304", {"description": "Not modified: the `ETag` or date you sent still holds."}
@@ -137,8 +138,10 @@ class ArchiveAutoSchema(AutoSchema):
             # An operation's own 400 (an import report) or, before it runs, the request's
             # field errors.
             bad_request["schema"] = {"anyOf": [bad_request["schema"], FIELD_ERRORS]}
-        if "429" in responses:
-            responses["429"]["headers"] = {
+        for code in ("429", "503"):
+            if code not in responses:
+                continue
+            responses[code]["headers"] = {
                 "Retry-After": {
                     "schema": {"type": "integer"},
                     "description": "Seconds until the client may ask again.",

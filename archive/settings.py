@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "archive.replicas.ReplicaReadMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "archive.outage.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "archive.urls"
