@@ -90,7 +90,20 @@ class _Keyset:
                     step |= Q(**{f"{attname}__isnull": True})
             condition |= equal_so_far & step
             equal_so_far &= Q(**{f"{attname}__isnull": True} if value is None else {attname: value})
-        return condition
+        return condition & self._bound(values, reverse)
+
+    def _bound(self, values, reverse):
+        """A range on the first key that ``beyond`` implies, spelt out: PostgreSQL cannot
+        see a range in its OR of cases, and without one it walks the index from the start,
+        so the page at 99% depth cost four times the first."""
+        attname, descending, field = self.fields[0]
+        value = values[0]
+        if value is None:
+            return Q()
+        if descending != reverse:
+            return Q(**{f"{attname}__lte": value})
+        bound = Q(**{f"{attname}__gte": value})
+        return bound | Q(**{f"{attname}__isnull": True}) if field.null else bound
 
     @staticmethod
     def _encode(value):

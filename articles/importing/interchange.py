@@ -177,6 +177,21 @@ def parse_interchange(text: str, *, path: str) -> IssueRecord:
         raise ImportFileError(path, line_of(text, error.where), error.reason) from None
 
 
+def read_document(document: dict, *, path: str) -> IssueRecord:
+    """Validate a document already in memory (a generated one) and read it into records.
+
+    With no text to point into, a refusal names the document's first line.
+    """
+    error = jsonschema.exceptions.best_match(validator().iter_errors(document))
+    if error is not None:
+        where = tuple(error.absolute_path)
+        raise ImportFileError(path, 1, _explain(error, where))
+    try:
+        return _records(document, path)
+    except RecordError as error:
+        raise ImportFileError(path, 1, error.reason) from None
+
+
 def _records(document: dict, path: str) -> IssueRecord:
     authors = {
         author["slug"]: AuthorRecord(author["name"], author["slug"], author["bio"] or None)

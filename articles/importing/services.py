@@ -173,20 +173,47 @@ def import_paths(
     read only when a worker takes it, so memory does not grow with the archive.
     """
     work = partial(_import_path, publication=publication, dry_run=dry_run)
+    yield from _in_workers(work, paths, jobs)
+
+
+def import_documents(
+    *, make_document: Callable[[int], dict], count: int, dry_run: bool = False, jobs: int = 1
+) -> Iterator[FileReport]:
+    """Import ``count`` documents built by ``make_document(0)``… (the synthetic archive's),
+    each all or nothing, yielding reports in order.
+
+    Each worker builds the documents it imports, so building them runs in parallel too
+    and none is held longer than its import.
+    """
+    work = partial(_import_document, make_document=make_document, dry_run=dry_run)
+    yield from _in_workers(work, range(count), jobs)
+
+
+def _in_workers(work: Callable, items: Iterable, jobs: int) -> Iterator[FileReport]:
     if jobs == 1:
-        yield from map(work, paths)
+        yield from map(work, items)
         return
     # Forked workers must each open their own connection, not share this one's socket.
     connections.close_all()
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
     try:
-        yield from pool.map(work, paths)
+        yield from pool.map(work, items)
     finally:
         pool.shutdown(cancel_futures=True)
 
 
 def _import_path(path: Path, *, publication: str, dry_run: bool) -> FileReport:
     return load_parsed(parsed=parse_path(path=path, publication=publication), dry_run=dry_run)
+
+
+def _import_document(index: int, *, make_document: Callable[[int], dict], dry_run: bool):
+    document = make_document(index)
+    name = f"{document['issue']['slug']}.json"
+    try:
+        parsed = ParsedFile(name, interchange.read_document(document, path=name))
+    except ImportFileError as error:
+        parsed = ParsedFile(name, error=error)
+    return load_parsed(parsed=parsed, dry_run=dry_run)
 
 
 def import_uploads(

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from articles.importing import interchange
+from articles.importing.synthetic import synthetic_documents
 from articles.models import Article
-from tests.importing.synthetic import synthetic_documents
 
 ARTICLES = int(os.environ.get("ARCHIVE_IMPORT_BENCHMARK", "200"))
 # Issues of 50 articles, as in the performance baseline's archive (150,000 in 3,000 issues).

@@ -1,0 +1,317 @@
+"""A reproducible synthetic archive, as interchange documents: one per weekly issue.
+
+``manage.py generate_archive`` loads it for benchmarks, and the importer's tests measure
+themselves with it. The same seed always gives the same documents, and each issue's
+document depends only on the seed, the archive's size and the issue's number, so worker
+processes can generate issues in any order and still load the same archive.
+
+The text follows Zipf's law over a vocabulary of English function words (``the``,
+``of``…: stop words to the search index) and then made-up words built from the syllables
+below (no ``c``, ``f``, ``g``, ``p``, ``v``, ``w``, ``y`` or ``z``), so no real word with
+meaning occurs by accident. Into it go marker words at known rates, which give search
+every selectivity a benchmark needs:
+
+============================  ================================  ===================
+word class                    query                             articles
+============================  ================================  ===================
+common                        ``government``                    20%
+medium                        ``election``                      2.5%
+rare                          ``referendum``                    0.1%
+phrase                        ``"permanent revolution"``        1%
+absent                        ``zeppelin``                      none
+============================  ================================  ===================
+"""
+
+import datetime as dt
+import itertools
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.utils.text import slugify
+
+from .interchange import VERSION
+
+COMMON_WORD = "government"
+MEDIUM_WORD = "election"
+RARE_WORD = "referendum"
+ABSENT_WORD = "zeppelin"
+PHRASE = "permanent revolution"
+# The share of articles whose body carries each marker.
+MARKER_RATES = {COMMON_WORD: 0.20, MEDIUM_WORD: 0.025, RARE_WORD: 0.001, PHRASE: 0.01}
+
+FIRST_ISSUE = dt.date(1968, 1, 4)
+# Weekly from 1968 to about 2025; beyond that many issues a further title begins.
+ISSUES_PER_TITLE = 3000
+VOCABULARY = 20_000
+
+# The most frequent words are English function words, as in real text, where they are
+# about 40% of what is written: the search index drops them as stop words.
+_FUNCTION_WORDS = [
+    "the",
+    "of",
+    "and",
+    "to",
+    "a",
+    "in",
+    "that",
+    "is",
+    "was",
+    "he",
+    "for",
+    "it",
+    "with",
+    "as",
+    "his",
+    "on",
+    "be",
+    "at",
+    "by",
+    "had",
+    "are",
+    "but",
+    "from",
+    "or",
+    "have",
+    "an",
+    "they",
+    "which",
+    "one",
+    "were",
+    "all",
+    "we",
+    "their",
+    "has",
+    "been",
+    "would",
+    "there",
+    "when",
+    "who",
+    "will",
+    "more",
+    "no",
+    "if",
+    "out",
+    "so",
+    "said",
+    "what",
+    "up",
+    "its",
+    "about",
+    "into",
+    "than",
+    "them",
+    "can",
+    "only",
+    "other",
+    "new",
+    "some",
+    "could",
+    "these",
+]
+_SYLLABLES = [consonant + vowel for consonant in "bdklmnrst" for vowel in "aeiou"]
+# Bylines of one, two or three authors, most of them one (1.3 on average).
+_BYLINE_SIZES, _BYLINE_WEIGHTS = (1, 2, 3), (75, 20, 5)
+
+
+def _made_up_word(rng: random.Random, syllables: int) -> str:
+    return "".join(rng.choices(_SYLLABLES, k=syllables))
+
+
+def _zipf_cumulative(count: int, exponent: float) -> list[float]:
+    return list(itertools.accumulate(1 / rank**exponent for rank in range(1, count + 1)))
+
+
+@dataclass(frozen=True)
+class SyntheticArchive:
+    """``articles`` articles in issues of ``per_issue``, by a pool of ``authors``.
+
+    Bodies are about 5,000 characters; authors are credited with a skewed (Zipf-like)
+    frequency, so a few write thousands of articles and most a handful; 30% of articles
+    have images (captions only) and 10% a reading list from a shared pool of books.
+    """
+
+    articles: int
+    authors: int = 5000
+    seed: int = 0
+    per_issue: int = 50
+    title: str = "Synthetic Weekly"
+
+    @property
+    def issues(self) -> int:
+        return -(-self.articles // self.per_issue)
+
+    def documents(self) -> Iterator[dict]:
+        return map(self.document, range(self.issues))
+
+    @cached_property
+    def _words(self) -> tuple[list[str], list[float]]:
+        rng = random.Random(f"{self.seed}:vocabulary")
+        words = dict.fromkeys(_FUNCTION_WORDS)
+        while len(words) < VOCABULARY:
+            # Frequent words are short, as in any language (there are 2,025 of two syllables).
+            syllables = 2 if len(words) < 1000 else 3 if len(words) < 10_000 else 4
+            words[_made_up_word(rng, syllables)] = None
+        return list(words), _zipf_cumulative(VOCABULARY, 1.0)
+
+    @cached_property
+    def _author_pool(self) -> tuple[list[tuple[str, str]], list[float]]:
+        """(slug, name) pairs, and cumulative weights that skew bylines towards the first."""
+        rng = random.Random(f"{self.seed}:authors")
+        pool, slugs = [], set()
+        while len(pool) < self.authors:
+            name = f"{_made_up_word(rng, 2).title()} {_made_up_word(rng, 3).title()}"
+            slug = slugify(name)
+            if slug not in slugs:
+                slugs.add(slug)
+                pool.append((slug, name))
+        return pool, _zipf_cumulative(self.authors, 0.7)
+
+    @cached_property
+    def _book_pool(self) -> list[dict]:
+        rng = random.Random(f"{self.seed}:books")
+        authors, _ = self._author_pool
+        books, slugs = [], set()
+        while len(books) < max(50, self.articles // 100):
+            title = " ".join(self._text(rng, rng.randint(2, 5))).title()
+            slug = slugify(title)
+            if slug in slugs:
+                continue
+            slugs.add(slug)
+            writers = sorted({rng.choice(authors)[0] for _ in range(rng.choice((1, 1, 1, 2)))})
+            books.append(
+                {
+                    "slug": slug,
+                    "title": title,
+                    "authors": writers,
+                    "publisher": rng.choice(("", "Bookmarks", "Verso", "Pluto Press")),
+                    "year": rng.randint(1900, 2024),
+                    "isbn": "",
+                    "series": "",
+                    "volume": None,
+                }
+            )
+        return books
+
+    def _text(self, rng: random.Random, count: int) -> list[str]:
+        words, cumulative = self._words
+        return rng.choices(words, cum_weights=cumulative, k=count)
+
+    def _sentence(self, rng: random.Random, count: int) -> str:
+        return " ".join(self._text(rng, count)).capitalize() + "."
+
+    def _body(self, rng: random.Random) -> str:
+        lengths = [
+            [rng.randint(10, 25) for _ in range(rng.randint(3, 5))]
+            for _ in range(rng.randint(10, 14))
+        ]
+        # One draw for the whole body: drawing sentence by sentence costs twice the time.
+        words = iter(self._text(rng, sum(map(sum, lengths))))
+        paragraphs = [
+            [" ".join(itertools.islice(words, length)).capitalize() + "." for length in sentences]
+            for sentences in lengths
+        ]
+        for marker, rate in MARKER_RATES.items():
+            if rng.random() < rate:
+                sentences = rng.choice(paragraphs)
+                position = rng.randrange(len(sentences))
+                sentences[position] = sentences[position][:-1] + f" {marker}."
+        text = [" ".join(sentences) for sentences in paragraphs]
+        text.insert(len(text) // 2, "## " + self._sentence(rng, rng.randint(2, 5))[:-1])
+        return "\n\n".join(text)
+
+    def document(self, index: int) -> dict:
+        """The interchange document of the issue at ``index`` (0 for the first)."""
+        rng = random.Random(f"{self.seed}:issue:{index}")
+        title_number, number = divmod(index, ISSUES_PER_TITLE)
+        title = self.title if title_number == 0 else f"{self.title} {title_number + 1}"
+        publication = slugify(title)
+        date = FIRST_ISSUE + dt.timedelta(weeks=number)
+        authors, author_weights = self._author_pool
+        books = self._book_pool
+        names = dict(authors)
+        used_authors, used_books, articles = set(), {}, []
+        first = index * self.per_issue
+        for n in range(first, min(first + self.per_issue, self.articles)):
+            size = rng.choices(_BYLINE_SIZES, _BYLINE_WEIGHTS)[0]
+            byline = list(
+                dict.fromkeys(
+                    slug for slug, _ in rng.choices(authors, cum_weights=author_weights, k=size)
+                )
+            )
+            used_authors.update(byline)
+            groups = []
+            if rng.random() < 0.10:
+                for _ in range(rng.randint(1, 2)):
+                    entries = []
+                    for _ in range(rng.randint(1, 3)):
+                        named = rng.sample(books, rng.choice((1, 1, 1, 2)))
+                        for book in named:
+                            used_books[book["slug"]] = book
+                            used_authors.update(book["authors"])
+                        entries.append(
+                            {
+                                "text": "; ".join(book["title"] for book in named),
+                                "books": [book["slug"] for book in named],
+                            }
+                        )
+                    groups.append(
+                        {"heading": self._sentence(rng, 3)[:-1] + ":", "entries": entries}
+                    )
+            images = [
+                {
+                    "caption": self._sentence(rng, rng.randint(5, 12)),
+                    "credit": rng.choice(("", f"Photo: {names[byline[0]]}")),
+                    "alt_text": "",
+                    "file": "",
+                    "width": None,
+                    "height": None,
+                }
+                for _ in range(rng.choice((1, 1, 2, 3)) if rng.random() < 0.3 else 0)
+            ]
+            headline = self._sentence(rng, rng.randint(3, 8))[:-1]
+            published_at = dt.datetime.combine(date, dt.time(6), dt.UTC) + dt.timedelta(
+                minutes=10 * (n - first)
+            )
+            articles.append(
+                {
+                    "slug": f"{slugify(headline)[:200]}-{publication}-{number + 1}-{n - first + 1}",
+                    "headline": headline,
+                    "standfirst": self._sentence(rng, rng.randint(15, 30)),
+                    "body": self._body(rng),
+                    "published_at": published_at.isoformat().replace("+00:00", "Z"),
+                    # A few drafts, so that visibility rules have something to hide.
+                    "status": "draft" if rng.random() < 0.01 else "published",
+                    "source": f"synthetic archive, seed {self.seed}",
+                    "authors": byline,
+                    "images": images,
+                    "reading_list": {
+                        "groups": groups,
+                        "note": "All available from Bookmarks." if groups else "",
+                    },
+                }
+            )
+        return {
+            "version": VERSION,
+            "publication": {"slug": publication, "name": title},
+            "issue": {
+                "number": number + 1,
+                "slug": f"{publication}-{number + 1}",
+                "date": date.isoformat(),
+            },
+            "authors": [
+                {"slug": slug, "name": names[slug], "bio": ""} for slug in sorted(used_authors)
+            ],
+            "books": [used_books[slug] for slug in sorted(used_books)],
+            "articles": articles,
+        }
+
+
+def synthetic_documents(
+    *, articles: int, per_issue: int = 20, seed: int = 0, authors: int | None = None
+) -> Iterator[dict]:
+    """The documents of a ``SyntheticArchive``; by default one author per five articles."""
+    pool = authors if authors is not None else max(50, articles // 5)
+    archive = SyntheticArchive(articles=articles, authors=pool, seed=seed, per_issue=per_issue)
+    return archive.documents()

@@ -1,0 +1,483 @@
+"""Measure the API against the raw-SQL limit and the naive DRF baseline, in one run.
+
+    DATABASE_URL=postgres://…/archive_bench python -m tests.benchmarks [--http] [--scaling]
+
+Needs a PostgreSQL archive made by ``manage.py generate_archive`` (its word classes are
+what the search cases look for). Every Django case goes through ``django.test.Client``
+with the full middleware and a dummy cache, so it measures the cache-miss path; the raw
+SQL for the same page runs on a separate psycopg connection, prepared. Medians and
+p95s in milliseconds; every ratio is against a baseline measured in this same run.
+"""
+
+import argparse
+import base64
+import datetime as dt
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.benchmarks.settings")
+
+import django
+
+django.setup()
+
+import psycopg  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from articles.importing import interchange, synthetic  # noqa: E402
+from articles.importing.synthetic import SyntheticArchive  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+IMPORT_TITLE = "Benchmark Import Weekly"
+
+_BYLINES_JSON = """(SELECT json_agg(json_build_object('slug', au.slug, 'name', au.name)
+        ORDER BY aa.position, aa.id)
+    FROM articles_articleauthor aa JOIN articles_author au ON au.id = aa.author_id
+    WHERE aa.article_id = a.id)"""
+_LEAD_IMAGE_JSON = """(SELECT json_build_object('id', im.id, 'caption', im.caption,
+        'credit', im.credit, 'alt_text', im.alt_text, 'file', im.file)
+    FROM articles_image im WHERE im.article_id = a.id ORDER BY im.position, im.id LIMIT 1)"""
+_LIST_COLUMNS = f"""a.id, a.slug, a.headline, a.standfirst, a.published_at, a.word_count,
+    i.slug, i.number, i.date, p.slug, p.name, {_BYLINES_JSON}, {_LEAD_IMAGE_JSON}"""
+_FROM = """FROM articles_article a JOIN articles_issue i ON i.id = a.issue_id
+    JOIN articles_publication p ON p.id = i.publication_id"""
+_PUBLISHED = "a.status = 'published' AND a.published_at <= now()"
+
+RAW_LIST = f"""SELECT {_LIST_COLUMNS} {_FROM}
+WHERE {_PUBLISHED} AND a.published_at >= %s AND a.published_at < %s
+  AND a.id IN (SELECT article_id FROM articles_articleauthor WHERE author_id = %s)
+ORDER BY a.published_at DESC, a.id DESC LIMIT 20"""
+
+RAW_ISSUE = f"""SELECT {_LIST_COLUMNS} {_FROM}
+WHERE {_PUBLISHED} AND i.slug = %s ORDER BY a.published_at, a.id"""
+
+RAW_DETAIL = f"""SELECT {_LIST_COLUMNS}, a.body, a.reading_list_note,
+  (SELECT json_agg(json_build_object('id', im.id, 'caption', im.caption, 'credit', im.credit,
+        'alt_text', im.alt_text, 'file', im.file, 'width', im.width, 'height', im.height)
+        ORDER BY im.position, im.id)
+    FROM articles_image im WHERE im.article_id = a.id),
+  (SELECT json_agg(json_build_object('heading', g.heading, 'entries',
+        (SELECT json_agg(json_build_object('text', e.text, 'books',
+            (SELECT json_agg(json_build_object('slug', b.slug, 'title', b.title, 'authors',
+                (SELECT json_agg(json_build_object('slug', ba_a.slug, 'name', ba_a.name)
+                    ORDER BY ba.position, ba.id)
+                 FROM articles_bookauthor ba JOIN articles_author ba_a ON ba_a.id = ba.author_id
+                 WHERE ba.book_id = b.id)) ORDER BY l.position, l.id)
+             FROM articles_readinglistentrybook l JOIN articles_book b ON b.id = l.book_id
+             WHERE l.entry_id = e.id)) ORDER BY e.position, e.id)
+         FROM articles_readinglistentry e WHERE e.group_id = g.id)) ORDER BY g.position, g.id)
+    FROM articles_readinglistgroup g WHERE g.article_id = a.id)
+{_FROM} WHERE {_PUBLISHED} AND a.slug = %s"""
+
+RAW_PAGE = f"""SELECT {_LIST_COLUMNS} {_FROM}
+WHERE {_PUBLISHED} AND (a.published_at, a.id) < (%s, %s)
+ORDER BY a.published_at DESC, a.id DESC LIMIT 21"""
+
+# The two plans for "newest 20 matching": walk the date index and test each row, or
+# find every match through the GIN index and sort them (the fence blocks the index walk).
+RAW_SEARCH_BY_DATE = """SELECT a.id, a.slug, a.headline, a.published_at FROM articles_article a
+WHERE a.status = 'published' AND a.published_at <= now()
+  AND a.search_vector @@ websearch_to_tsquery('english', %s)
+ORDER BY a.published_at DESC, a.id DESC LIMIT 20"""
+RAW_SEARCH_BY_MATCHES = RAW_SEARCH_BY_DATE.replace(
+    "ORDER BY a.published_at DESC", "ORDER BY a.published_at + interval '0 s' DESC"
+)
+
+SEARCHES = {
+    "common": synthetic.COMMON_WORD,
+    "medium": synthetic.MEDIUM_WORD,
+    "rare": synthetic.RARE_WORD,
+    "absent": synthetic.ABSENT_WORD,
+    "phrase": f'"{synthetic.PHRASE}"',
+}
+
+
+def timed(call, runs: int, warmup: int = 3) -> dict:
+    for _ in range(warmup):
+        call(0)
+    times = []
+    for n in range(runs):
+        started = time.perf_counter()
+        call(n)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {
+        "median_ms": statistics.median(times),
+        "p95_ms": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
+        "runs": runs,
+    }
+
+
+class Benchmark:
+    def __init__(self, options):
+        self.options = options
+        self.results: dict[str, dict] = {}
+        self.client = Client()
+        settings = connection.settings_dict
+        self.raw = psycopg.connect(
+            dbname=settings["NAME"],
+            user=settings["USER"],
+            password=settings["PASSWORD"] or None,
+            host=settings["HOST"] or None,
+            port=settings["PORT"] or None,
+            autocommit=True,
+        )
+        # Literal values, as Django sends them, so that PostgreSQL plans with the real value.
+        self.literal = psycopg.ClientCursor(self.raw)
+
+    # Measuring
+
+    def get(self, url: str) -> None:
+        response = self.client.get(url)
+        assert response.status_code == 200, (url, response.status_code, response.content[:300])
+
+    def django_case(self, name: str, urls: list[str], runs: int, **extra) -> dict:
+        with CaptureQueriesContext(connection) as queries:
+            self.get(urls[0])
+        # Counted now: the captured list is read from the connection's log, which the
+        # next request clears.
+        count = len(queries)
+        result = timed(lambda n: self.get(urls[n % len(urls)]), runs)
+        result.update(queries=count, **extra)
+        self.results[name] = result
+        return result
+
+    def raw_case(self, name: str, sql: str, params: list, runs: int, literal=False) -> dict:
+        def run(n):
+            if literal:
+                rows = self.literal.execute(sql, params[n % len(params)]).fetchall()
+            else:
+                rows = self.raw.execute(sql, params[n % len(params)], prepare=True).fetchall()
+            json.dumps(rows, default=str)
+
+        self.results[name] = timed(run, runs)
+        return self.results[name]
+
+    def ratio(self, name: str, baseline: str, key: str = "vs_raw") -> None:
+        self.results[name][key] = (
+            self.results[name]["median_ms"] / self.results[baseline]["median_ms"]
+        )
+
+    # Samples: fixed, so that every run measures the same pages
+
+    def sample(self, sql: str, params=()) -> list[tuple]:
+        return self.raw.execute(sql, params).fetchall()
+
+    def run(self) -> dict:
+        runs = self.options.runs
+        archive = self.sample(f"SELECT count(*) FROM articles_article a WHERE {_PUBLISHED}")[0][0]
+        self.results["archive"] = {"published_articles": archive}
+
+        # Filtered list: the middle fifth of the archive's years, and authors with at least
+        # 40 articles in it (fewer in a small archive), spread over the skew.
+        first, last = (
+            timezone.localdate(moment)
+            for moment in self.sample(
+                f"SELECT min(a.published_at), max(a.published_at) FROM articles_article a "
+                f"WHERE {_PUBLISHED}"
+            )[0]
+        )
+        after = first + (last - first) * 2 // 5
+        before = first + (last - first) * 3 // 5
+        london = timezone.get_default_timezone()
+        start = dt.datetime.combine(after, dt.time.min, london)
+        end = dt.datetime.combine(before + dt.timedelta(days=1), dt.time.min, london)
+        authors = self.sample(
+            """SELECT au.id, au.slug FROM articles_author au
+            JOIN articles_articleauthor aa ON aa.author_id = au.id
+            JOIN articles_article a ON a.id = aa.article_id
+            WHERE a.published_at >= %s AND a.published_at < %s
+            GROUP BY au.id HAVING count(*) >= %s ORDER BY count(*), au.id""",
+            (start, end, 40 if archive >= 50_000 else 5),
+        )
+        authors = authors[:: max(1, len(authors) // 10)][:10]
+        bounds = f"published_after={after}&published_before={before}"
+        self.raw_case("list: raw SQL", RAW_LIST, [(start, end, i) for i, _ in authors], runs)
+        for name, prefix in [
+            ("list: API", "/api/v1/articles/?"),
+            ("list: naive DRF", "/baseline/naive/?"),
+            ("list: tuned DRF", "/baseline/tuned/?"),
+        ]:
+            urls = [f"{prefix}author={slug}&{bounds}" for _, slug in authors]
+            self.django_case(name, urls, runs if "naive" not in name else max(20, runs // 4))
+            self.ratio(name, "list: raw SQL")
+        self.ratio("list: API", "list: naive DRF", "faster_than_naive")
+        self.results["list: API"]["faster_than_naive"] **= -1
+
+        # An issue's page.
+        issues = [s for (s,) in self.sample("SELECT slug FROM articles_issue ORDER BY id")]
+        issues = issues[:: max(1, len(issues) // 50)]
+        self.raw_case("issue: raw SQL", RAW_ISSUE, [(s,) for s in issues], runs)
+        self.django_case("issue: API", [f"/api/v1/issues/{s}/" for s in issues], runs)
+        self.ratio("issue: API", "issue: raw SQL")
+
+        # Article detail, with images and a reading list.
+        slugs = [
+            s
+            for (s,) in self.sample(
+                """SELECT a.slug FROM articles_article a WHERE """
+                + _PUBLISHED
+                + """ AND EXISTS (SELECT FROM articles_image im WHERE im.article_id = a.id)
+                AND EXISTS (SELECT FROM articles_readinglistgroup g WHERE g.article_id = a.id)
+                ORDER BY md5(a.slug) LIMIT 200"""
+            )
+        ]
+        self.raw_case("detail: raw SQL", RAW_DETAIL, [(s,) for s in slugs], runs)
+        self.django_case("detail: API", [f"/api/v1/articles/{s}/" for s in slugs], runs)
+        self.ratio("detail: API", "detail: raw SQL")
+
+        # Cursor pages: the first, and one at 99% depth.
+        deep = self.sample(
+            f"SELECT a.published_at, a.id FROM articles_article a WHERE {_PUBLISHED} "
+            "ORDER BY a.published_at DESC, a.id DESC OFFSET %s LIMIT 1",
+            (int(archive * 0.99),),
+        )[0]
+        token = {"after": [deep[0].isoformat(), deep[1]], "reverse": False}
+        cursor = base64.urlsafe_b64encode(json.dumps(token).encode()).decode()
+        far = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
+        self.raw_case("first page: raw SQL", RAW_PAGE, [(far, 0)], runs)
+        self.raw_case("deep page: raw SQL", RAW_PAGE, [deep], runs)
+        self.django_case("first page: API", ["/api/v1/articles/?cursor="], runs)
+        self.django_case("deep page: API", [f"/api/v1/articles/?cursor={cursor}"], runs)
+        self.ratio("first page: API", "first page: raw SQL")
+        self.ratio("deep page: API", "deep page: raw SQL")
+        self.ratio("deep page: API", "first page: API", "vs_first_page")
+
+        # Search, newest 20, for each word class: the API against both raw plans.
+        search_runs = max(5, runs // 10)
+        for word_class, query in SEARCHES.items():
+            matches = self.literal.execute(
+                "SELECT count(*) FROM articles_article "
+                "WHERE search_vector @@ websearch_to_tsquery('english', %s)",
+                (query,),
+            ).fetchone()[0]
+            by_date = self.raw_case(
+                f"search {word_class}: raw, date index walk",
+                RAW_SEARCH_BY_DATE,
+                [(query,)],
+                search_runs,
+                literal=True,
+            )
+            by_matches = self.raw_case(
+                f"search {word_class}: raw, GIN matches sorted",
+                RAW_SEARCH_BY_MATCHES,
+                [(query,)],
+                search_runs,
+                literal=True,
+            )
+            better = min(by_date["median_ms"], by_matches["median_ms"])
+            name = f"search {word_class}: API newest 20"
+            self.django_case(
+                name,
+                # The first page of a cursor walk: newest first, with no COUNT of every
+                # match (page numbers add one: see "search common: API page 1 with count").
+                [f"/api/v1/articles/?q={query}&ordering=-published_at&cursor="],
+                search_runs,
+                matches=matches,
+            )
+            self.results[name]["vs_better_plan"] = self.results[name]["median_ms"] / better
+        self.django_case(
+            "search common: API page 1 with count",
+            [f"/api/v1/articles/?q={SEARCHES['common']}&ordering=-published_at"],
+            search_runs,
+        )
+        self.ratio(
+            "search common: API page 1 with count", "search common: API newest 20", "vs_cursor"
+        )
+        self.django_case(
+            "search common: API by relevance",
+            [f"/api/v1/articles/?q={SEARCHES['common']}"],
+            search_runs,
+        )
+        self.ratio("search common: API by relevance", "search common: API newest 20", "vs_newest")
+
+        if self.options.import_articles:
+            self.measure_import(self.options.import_articles, "import")
+        if self.options.import_memory_articles:
+            self.measure_import(self.options.import_memory_articles, "import (memory)", jobs=1)
+            self.results["import (memory)"]["vs_import_peak"] = (
+                self.results["import (memory)"]["peak_rss_mib"]
+                / self.results["import"]["peak_rss_mib"]
+            )
+        if self.options.http:
+            from tests.benchmarks import http
+
+            self.results.update(http.measure(self.options, authors, slugs, bounds))
+        return self.results
+
+    def measure_import(self, articles: int, name: str, jobs: int = 2) -> None:
+        """Import ``articles`` from interchange files in a child process, then remove them.
+
+        Authors and books come from the archive's own pools, as a new batch of a real
+        archive's issues would meet many known authors and books.
+        """
+        folder = Path(tempfile.mkdtemp(prefix="archive-benchmark-"))
+        try:
+            batch = SyntheticArchive(
+                articles=articles,
+                authors=self.options.authors,
+                seed=self.options.seed,
+                title=IMPORT_TITLE,
+            )
+            for number, document in enumerate(batch.documents()):
+                (folder / f"{number:06}.json").write_bytes(interchange.dumps(document))
+            child = subprocess.run(
+                [sys.executable, "-m", "tests.benchmarks.import_run", str(folder), str(jobs)],
+                cwd=REPO,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+        finally:
+            shutil.rmtree(folder)
+            self.remove_import()
+        figures = json.loads(child.stdout.splitlines()[-1])
+        self.results[name] = {
+            "articles": articles,
+            "jobs": jobs,
+            "seconds": figures["seconds"],
+            "articles_per_s": articles / figures["seconds"],
+            "peak_rss_mib": figures["peak_rss_mib"],
+        }
+
+    def remove_import(self) -> None:
+        titles = "SELECT id FROM articles_publication WHERE name LIKE %s"
+        issues = f"SELECT id FROM articles_issue WHERE publication_id IN ({titles})"
+        articles = f"SELECT id FROM articles_article WHERE issue_id IN ({issues})"
+        groups = f"SELECT id FROM articles_readinglistgroup WHERE article_id IN ({articles})"
+        entries = f"SELECT id FROM articles_readinglistentry WHERE group_id IN ({groups})"
+        with self.raw.transaction():
+            for sql in [
+                f"DELETE FROM articles_readinglistentrybook WHERE entry_id IN ({entries})",
+                f"DELETE FROM articles_readinglistentry WHERE id IN ({entries})",
+                f"DELETE FROM articles_readinglistgroup WHERE id IN ({groups})",
+                f"DELETE FROM articles_image WHERE article_id IN ({articles})",
+                f"DELETE FROM articles_articleauthor WHERE article_id IN ({articles})",
+                f"DELETE FROM articles_article WHERE id IN ({articles})",
+                f"DELETE FROM articles_issue WHERE id IN ({issues})",
+                f"DELETE FROM articles_publication WHERE id IN ({titles})",
+            ]:
+                self.raw.execute(sql, (f"{IMPORT_TITLE}%",))
+
+
+def report(results: dict, stream) -> None:
+    archive = results.get("archive", {}).get("published_articles")
+    stream.write(
+        f"Archive: {archive:,} published articles. Response cache bypassed (dummy cache): "
+        "every API figure is the cache-miss path.\n\n"
+    )
+    stream.write(f"{'case':<44} {'median':>9} {'p95':>9} {'q':>3}  ratios\n")
+    for name, result in results.items():
+        if "median_ms" not in result:
+            continue
+        ratios = ", ".join(
+            f"{key} {value:.2f}×"
+            for key, value in result.items()
+            if key.startswith(("vs_", "faster_"))
+        )
+        matches = f", {result['matches']:,} matches" if "matches" in result else ""
+        stream.write(
+            f"{name:<44} {result['median_ms']:>7.2f}ms {result['p95_ms']:>7.2f}ms "
+            f"{result.get('queries', ''):>3}  {ratios}{matches}\n"
+        )
+    for name, result in results.items():
+        if "articles_per_s" in result:
+            stream.write(
+                f"{name}: {result['articles']:,} articles, --jobs {result['jobs']}, "
+                f"{result['seconds']:.1f} s = {result['articles_per_s']:,.0f} articles/s, "
+                f"peak RSS {result['peak_rss_mib']:.0f} MiB"
+                + (
+                    f" ({result['vs_import_peak']:.2f}× the first import's)"
+                    if "vs_import_peak" in result
+                    else ""
+                )
+                + "\n"
+            )
+        if "requests_per_s" in result:
+            stream.write(
+                f"{name:<44} {result['requests_per_s']:>8,.0f} req/s  p95 {result['p95_ms']:.1f} ms"
+                + (f"  {result['ratio']:.2f}× {result['ratio_to']}" if "ratio" in result else "")
+                + "\n"
+            )
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__)
+    parser.add_argument("--runs", type=int, default=200, help="Timed requests per case.")
+    parser.add_argument("--seed", type=int, default=0, help="The archive's generate seed.")
+    parser.add_argument("--authors", type=int, default=5000, help="The archive's --authors.")
+    parser.add_argument("--import-articles", type=int, default=10_000)
+    parser.add_argument(
+        "--import-memory-articles",
+        type=int,
+        default=0,
+        help="Also import this many (e.g. 100000) with --jobs 1 and compare the peak memory.",
+    )
+    parser.add_argument("--http", action="store_true", help="Also measure under gunicorn + wrk.")
+    parser.add_argument("--http-seconds", type=int, default=10)
+    parser.add_argument(
+        "--scaling",
+        action="store_true",
+        help="With --http: also the Redis response cache and the replica (port 5433).",
+    )
+    parser.add_argument("--json", type=Path, default=Path("benchmark-results.json"))
+    options = parser.parse_args(argv)
+    if connection.vendor != "postgresql":
+        parser.error("the benchmark needs DATABASE_URL=postgres://… with a generated archive")
+    results = Benchmark(options).run()
+    report(results, sys.stdout)
+    options.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    sys.stdout.write(f"\nResults written to {options.json}\n")
+    missing = [name for name in expected_cases(options) if name not in results]
+    if missing:
+        sys.exit(f"Figures missing: {', '.join(missing)}")
+
+
+def expected_cases(options) -> list[str]:
+    """Every figure a run with these options must produce (CI checks it has them all)."""
+    names = [
+        f"{case}: {variant}"
+        for case, variants in [
+            ("list", ("raw SQL", "API", "naive DRF", "tuned DRF")),
+            ("issue", ("raw SQL", "API")),
+            ("detail", ("raw SQL", "API")),
+            ("first page", ("raw SQL", "API")),
+            ("deep page", ("raw SQL", "API")),
+        ]
+        for variant in variants
+    ]
+    for word_class in SEARCHES:
+        names += [
+            f"search {word_class}: raw, date index walk",
+            f"search {word_class}: raw, GIN matches sorted",
+            f"search {word_class}: API newest 20",
+        ]
+    names += ["search common: API page 1 with count", "search common: API by relevance"]
+    if options.import_articles:
+        names.append("import")
+    if options.import_memory_articles:
+        names.append("import (memory)")
+    if options.http:
+        names += [
+            "http list: cache off",
+            "http tuned DRF list: cache off",
+            "http detail: cache off",
+        ]
+        if options.scaling:
+            for configuration in ("Redis cache on", "replica reads, cache off"):
+                names += [f"http list: {configuration}", f"http detail: {configuration}"]
+    return names
+
+
+if __name__ == "__main__":
+    main()
