@@ -62,6 +62,9 @@ from .records import (
 from .reports import FileReport, ImportReport
 from .scraped import parse_scraped
 
+# An image as the importer compares and writes it, in this order.
+IMAGE_COLUMNS = ("position", "caption", "credit", "alt_text", "file", "width", "height")
+
 IMPORTABLE_SUFFIXES = (".txt", ".json")
 MAX_ATTEMPTS = 5
 # PostgreSQL's "serialization failure" and "deadlock detected": try the file again.
@@ -445,15 +448,7 @@ class _Existing:
         ).values_list("article_id", "author_id"):
             existing.bylines[article_id] += (author_id,)
         for row in Image.objects.filter(article_id__in=article_ids).values_list(
-            "article_id",
-            "id",
-            "position",
-            "caption",
-            "credit",
-            "alt_text",
-            "file",
-            "width",
-            "height",
+            "article_id", "id", *IMAGE_COLUMNS
         ):
             existing.images[row[0]].append(row[1:])
         # One query for the three levels of every reading list, in print order.
@@ -659,15 +654,7 @@ class _ImagePlan:
                     article=article,
                     **dict(
                         zip(
-                            [
-                                "position",
-                                "caption",
-                                "credit",
-                                "alt_text",
-                                "file",
-                                "width",
-                                "height",
-                            ],
+                            IMAGE_COLUMNS,
                             wanted,
                             strict=True,
                         )
