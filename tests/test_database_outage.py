@@ -1,6 +1,7 @@
 """A request that loses the database answers 503 in JSON, and the next one recovers."""
 
 import socket
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection
@@ -20,16 +21,24 @@ def closed_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def database_down():
+@contextmanager
+def database_unreachable():
     """Point the app's connection at a port where no PostgreSQL listens, then back."""
     settings_dict = connection.settings_dict
     address = settings_dict["HOST"], settings_dict["PORT"]
     connection.close()
     settings_dict["HOST"], settings_dict["PORT"] = "127.0.0.1", closed_port()
-    yield
-    connection.close()
-    settings_dict["HOST"], settings_dict["PORT"] = address
+    try:
+        yield
+    finally:
+        connection.close()
+        settings_dict["HOST"], settings_dict["PORT"] = address
+
+
+@pytest.fixture
+def database_down():
+    with database_unreachable():
+        yield
 
 
 @pytest.mark.parametrize(
@@ -53,16 +62,9 @@ def test_an_unreachable_database_answers_503_in_json(client, seed, database_down
 
 def test_readiness_and_reads_return_after_an_outage(client, seed):
     """When PostgreSQL answers again, the same process serves again: no restart needed."""
-    settings_dict = connection.settings_dict
-    address = settings_dict["HOST"], settings_dict["PORT"]
-    connection.close()
-    settings_dict["HOST"], settings_dict["PORT"] = "127.0.0.1", closed_port()
-    try:
+    with database_unreachable():
         assert client.get("/api/v1/articles/").status_code == 503
         assert client.get("/readyz").status_code == 503
-    finally:
-        connection.close()
-        settings_dict["HOST"], settings_dict["PORT"] = address
     assert client.get("/readyz").status_code == 200
     response = client.get("/api/v1/articles/")
     assert response.status_code == 200
