@@ -145,7 +145,7 @@ class ArticleListSerializer(ArchiveSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:article-detail", lookup_field="slug")
     issue = IssueSummarySerializer(read_only=True)
     authors = AuthorSummarySerializer(
-        source="ordered_authors", many=True, read_only=True, help_text="In byline order."
+        source="byline_data", many=True, read_only=True, help_text="In byline order."
     )
     lead_image = ImageSerializer(
         read_only=True, allow_null=True, help_text="The first image, or null."
@@ -187,8 +187,12 @@ class BlockSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
+# The reading list serializers shape the JSON that ``Article.objects.for_api_detail()``
+# builds in the database (``reading_list_data``): dictionaries, not model instances.
+
+
 class RecommendedBookSerializer(serializers.ModelSerializer):
-    authors = AuthorSummarySerializer(source="ordered_authors", many=True, read_only=True)
+    authors = AuthorSummarySerializer(many=True, read_only=True)
 
     class Meta:
         model = Book
@@ -196,7 +200,7 @@ class RecommendedBookSerializer(serializers.ModelSerializer):
 
 
 class ReadingListEntrySerializer(serializers.ModelSerializer):
-    books = RecommendedBookSerializer(source="ordered_books", many=True, read_only=True)
+    books = RecommendedBookSerializer(many=True, read_only=True)
 
     class Meta:
         model = ReadingListEntry
@@ -214,7 +218,7 @@ class ReadingListGroupSerializer(serializers.ModelSerializer):
 class ReadingListSerializer(serializers.Serializer):
     """The article's reading list; null when it has neither groups nor a note."""
 
-    groups = ReadingListGroupSerializer(source="reading_groups", many=True, read_only=True)
+    groups = ReadingListGroupSerializer(source="reading_list_data", many=True, read_only=True)
     note = serializers.CharField(source="reading_list_note", read_only=True)
 
     def to_representation(self, article):
@@ -231,7 +235,10 @@ class ArticleDetailSerializer(ArticleListSerializer):
     )
     blocks = BlockSerializer(many=True, read_only=True, help_text="The body as ordered blocks.")
     images = ImageSerializer(
-        many=True, read_only=True, help_text="In order; the first is the lead."
+        source="ordered_images",
+        many=True,
+        read_only=True,
+        help_text="In order; the first is the lead.",
     )
     reading_list = ReadingListSerializer(source="*", read_only=True, allow_null=True)
 

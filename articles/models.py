@@ -14,9 +14,11 @@ from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from . import search
 from .caching import archive_changed
+from .expressions import JSONList
 from .validators import validate_image_file
 
 HEADING_MARKER = "## "
@@ -284,45 +286,30 @@ class ArticleQuerySet(models.QuerySet):
     def for_api_list(self):
         """What a list item shows: issue, publication, bylines and the lead image.
 
-        The lead image comes as one JSON object from a subquery, so that a page of any
-        size costs one query for the articles and one for their bylines.
+        Bylines and the lead image come as JSON from subqueries (``byline_data``,
+        ``lead_image_data``), so that a page of any size is one query.
         """
-        lead_image = (
-            Image.objects.filter(article=OuterRef("pk"))
-            .order_by("position", "id")
-            .values(
-                data=JSONObject(
-                    id="id",
-                    position="position",
-                    file="file",
-                    caption="caption",
-                    credit="credit",
-                    alt_text="alt_text",
-                    width="width",
-                    height="height",
-                )
-            )[:1]
-        )
+        lead_image = Image.objects.filter(article=OuterRef("pk")).order_by("position", "id")
         return (
             self.select_related("issue__publication")
             .defer("body", "reading_list_note", "source")
-            .annotate(lead_image_data=Subquery(lead_image))
-            .prefetch_related(_BYLINES)
+            .annotate(
+                byline_data=_byline_data(),
+                lead_image_data=Subquery(lead_image.values(data=_IMAGE_JSON)[:1]),
+            )
         )
 
     def for_api_detail(self):
-        """Everything an article page shows, the reading list included."""
-        return self.select_related("issue__publication").prefetch_related(
-            _BYLINES,
-            "images",
-            Prefetch(
-                "reading_groups__entries__links",
-                queryset=ReadingListEntryBook.objects.select_related("book"),
+        """Everything an article page shows, in one query: bylines, images
+        (``image_data``) and the reading list (``reading_list_data``) come as JSON."""
+        return self.select_related("issue__publication").annotate(
+            byline_data=_byline_data(),
+            image_data=JSONList(
+                Image.objects.filter(article=OuterRef("pk"))
+                .order_by("position", "id")
+                .values(data=_IMAGE_JSON)
             ),
-            Prefetch(
-                "reading_groups__entries__links__book__credits",
-                queryset=BookAuthor.objects.select_related("author"),
-            ),
+            reading_list_data=_reading_list_data(),
         )
 
 
@@ -408,11 +395,17 @@ class Article(models.Model):
 
     @property
     def lead_image(self) -> "Image | None":
-        """The first image by position: from ``for_api_list()``'s annotation when present,
-        else from the (prefetched) images."""
+        """The first image by position: from ``for_api_list()``'s annotation when present."""
         if hasattr(self, "lead_image_data"):
             return Image(article=self, **self.lead_image_data) if self.lead_image_data else None
-        return next(iter(self.images.all()), None)
+        return next(iter(self.ordered_images), None)
+
+    @cached_property
+    def ordered_images(self) -> list["Image"]:
+        """The images in order: from ``for_api_detail()``'s annotation when present."""
+        if hasattr(self, "image_data"):
+            return [Image(article=self, **data) for data in self.image_data]
+        return list(self.images.all())
 
     def set_authors(self, authors: list[Author]) -> None:
         """Replace the byline with ``authors``, in this order."""
@@ -437,7 +430,10 @@ class ArticleAuthor(models.Model):
     natural_key_lookups = ("article__slug", "author__slug")
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
-    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    # Indexed with the article below: an author's articles come from the index alone.
+    author = models.ForeignKey(
+        Author, on_delete=models.PROTECT, related_name="bylines", db_index=False
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     objects = NaturalKeyManager()
@@ -446,6 +442,9 @@ class ArticleAuthor(models.Model):
         ordering = ("article_id", "position", "id")
         constraints = [
             models.UniqueConstraint(fields=("article", "author"), name="article_author_unique"),
+        ]
+        indexes = [
+            models.Index(fields=("author", "article"), name="article_author_by_author_idx"),
         ]
 
     def __str__(self):
@@ -585,4 +584,31 @@ class ReadingListEntryBook(models.Model):
     natural_key.dependencies = ["articles.readinglistentry", "articles.book"]
 
 
-_BYLINES = Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))
+# An image as the API shows it: the columns ``Image(**data)`` needs to give its file's URL.
+_IMAGE_JSON = JSONObject(
+    **{
+        name: name
+        for name in ("id", "position", "file", "caption", "credit", "alt_text", "width", "height")
+    }
+)
+
+
+def _byline_data() -> JSONList:
+    """An article's byline as ``[{slug, name}]``, in the source's order."""
+    bylines = ArticleAuthor.objects.filter(article=OuterRef("pk")).order_by("position", "id")
+    return JSONList(bylines.values(data=JSONObject(slug="author__slug", name="author__name")))
+
+
+def _reading_list_data() -> JSONList:
+    """An article's reading list groups as the API shows them: ``[{heading, entries:
+    [{text, books: [{slug, title, authors: [{slug, name}]}]}]}]``, each level in order."""
+    credits = BookAuthor.objects.filter(book=OuterRef("book_id")).order_by("position", "id")
+    links = ReadingListEntryBook.objects.filter(entry=OuterRef("pk")).order_by("position", "id")
+    entries = ReadingListEntry.objects.filter(group=OuterRef("pk")).order_by("position", "id")
+    groups = ReadingListGroup.objects.filter(article=OuterRef("pk")).order_by("position", "id")
+    authors = JSONList(credits.values(data=JSONObject(slug="author__slug", name="author__name")))
+    books = JSONList(
+        links.values(data=JSONObject(slug="book__slug", title="book__title", authors=authors))
+    )
+    entries = JSONList(entries.values(data=JSONObject(text="text", books=books)))
+    return JSONList(groups.values(data=JSONObject(heading="heading", entries=entries)))

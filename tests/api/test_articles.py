@@ -2,8 +2,15 @@
 
 import pytest
 
-from articles.models import Issue
-from tests.factories import ArticleFactory, AuthorFactory, ImageFactory
+from articles.models import (
+    ArticleAuthor,
+    BookAuthor,
+    Issue,
+    ReadingListEntry,
+    ReadingListEntryBook,
+    ReadingListGroup,
+)
+from tests.factories import ArticleFactory, AuthorFactory, BookFactory, ImageFactory
 
 from .utils import slugs
 
@@ -94,6 +101,47 @@ def test_authors_keep_byline_order_and_lead_image_is_the_first(api, db):
     detail = api.get(f"/api/v1/articles/{article.slug}/").json()
     assert [image["caption"] for image in detail["images"]] == ["first", "second"]
     assert detail["reading_list"] is None
+
+
+def test_every_embedded_list_follows_positions_not_insertion_order(api, db):
+    """Bylines, images and each level of the reading list are built in the database as
+    JSON: each keeps its ``position`` order, here the reverse of the rows' ids."""
+    article = ArticleFactory()
+    article.bylines.all().delete()
+    authors = [AuthorFactory(name=name) for name in ("Second Author", "First Author")]
+    for position, author in zip((1, 0), authors, strict=True):
+        ArticleAuthor.objects.create(article=article, author=author, position=position)
+    ImageFactory(article=article, position=1, caption="second image")
+    ImageFactory(article=article, position=0, caption="first image")
+    later = ReadingListGroup.objects.create(article=article, position=1, heading="Later")
+    group = ReadingListGroup.objects.create(article=article, position=0, heading="First")
+    ReadingListEntry.objects.create(group=group, position=1, text="second entry")
+    entry = ReadingListEntry.objects.create(group=group, position=0, text="first entry")
+    books = [BookFactory(title="Second Book"), BookFactory(title="First Book")]
+    for position, book in zip((1, 0), books, strict=True):
+        ReadingListEntryBook.objects.create(entry=entry, book=book, position=position)
+    books[1].credits.all().delete()
+    for position, author in zip((1, 0), authors, strict=True):
+        BookAuthor.objects.create(book=books[1], author=author, position=position)
+
+    for url in ("/api/v1/articles/", f"/api/v1/articles/{article.slug}/"):
+        body = api.get(url).json()
+        item = body["results"][0] if "results" in body else body
+        assert [a["name"] for a in item["authors"]] == ["First Author", "Second Author"]
+        assert item["lead_image"]["caption"] == "first image"
+    detail = api.get(f"/api/v1/articles/{article.slug}/").json()
+    assert [image["caption"] for image in detail["images"]] == ["first image", "second image"]
+    groups = detail["reading_list"]["groups"]
+    assert [g["heading"] for g in groups] == ["First", "Later"]
+    assert groups[1] == {"heading": later.heading, "entries": []}
+    assert [e["text"] for e in groups[0]["entries"]] == ["first entry", "second entry"]
+    first_entry = groups[0]["entries"][0]
+    assert [b["title"] for b in first_entry["books"]] == ["First Book", "Second Book"]
+    assert [a["name"] for a in first_entry["books"][0]["authors"]] == [
+        "First Author",
+        "Second Author",
+    ]
+    assert groups[0]["entries"][1]["books"] == []
 
 
 def test_unknown_slug_is_404(api, seed):
