@@ -32,6 +32,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
+from articles import search
 from articles.caching import archive_changed
 from articles.models import (
     Article,
@@ -193,16 +194,19 @@ def import_documents(
 
 
 def _in_workers(work: Callable, items: Iterable, jobs: int) -> Iterator[FileReport]:
-    if jobs == 1:
-        yield from map(work, items)
-        return
-    # Forked workers must each open their own connection, not share this one's socket.
-    connections.close_all()
-    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
     try:
-        yield from pool.map(work, items)
+        if jobs == 1:
+            yield from map(work, items)
+            return
+        # Forked workers must each open their own connection, not share this one's socket.
+        connections.close_all()
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+        try:
+            yield from pool.map(work, items)
+        finally:
+            pool.shutdown(cancel_futures=True)
     finally:
-        pool.shutdown(cancel_futures=True)
+        search.merge_pending_entries()
 
 
 def _import_path(path: Path, *, publication: str, dry_run: bool) -> FileReport:

@@ -3,6 +3,24 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+# Imports add entries to the search index's pending list, and the importer merges them
+# in bulk when it finishes (articles.search.merge_pending_entries): the default 4 MB
+# list made every few hundred inserted articles stop to merge it.
+PENDING_LIST_LIMIT_KB = 65536
+
+
+def enlarge_pending_list(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "ALTER INDEX article_search_vector_idx "
+            f"SET (gin_pending_list_limit = {PENDING_LIST_LIMIT_KB})"
+        )
+
+
+def reset_pending_list(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ALTER INDEX article_search_vector_idx RESET (gin_pending_list_limit)")
+
 
 class Migration(migrations.Migration):
 
@@ -11,6 +29,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(enlarge_pending_list, reset_pending_list, elidable=False),
         migrations.AlterField(
             model_name='articleauthor',
             name='author',

@@ -5,13 +5,17 @@ import json
 
 import pytest
 from django.core import serializers
+from django.db import connection
 
-from articles.importing.services import import_file
+from articles.importing.services import import_file, import_paths
 from articles.models import Article, Author, Book, Image, Issue, ReadingListEntry
+from articles.search import GIN_INDEX
 from tests.conftest import SAMPLES_DIR, SEED_SOURCE
+from tests.factories import ArticleFactory
 from tests.importing.conftest import (
     ARCHIVE_MODELS,
     SAMPLES,
+    SCRAPED,
     database_state,
     import_one,
     row_counts,
@@ -244,3 +248,27 @@ def test_same_title_by_different_authors_is_two_books(archive):
         "my-life",
         "my-life-bill-clinton",
     ]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the GIN index and its pending list are PostgreSQL's"
+)
+def test_an_import_merges_the_search_index_pending_list(db):
+    """Inserted articles wait in the GIN index's pending list (enlarged by migration 0004);
+    the importer merges it when it finishes, so that searches do not read it row by row."""
+
+    def pending_tuples():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pending_tuples FROM pgstatginindex(%s::regclass)", [GIN_INDEX])
+            return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [GIN_INDEX])
+        assert cursor.fetchone()[0] == ["gin_pending_list_limit=65536"]
+    ArticleFactory(body="Waiting to be merged.")
+    assert pending_tuples() > 0
+    reports = list(import_paths(paths=SCRAPED))
+    assert [report.error for report in reports] == [None] * len(SCRAPED)
+    assert pending_tuples() == 0
+    assert Article.objects.search("Trotsky").filter(slug="trotskys-socialism").exists()
