@@ -315,7 +315,7 @@ class ArchiveImportAdminMixin:
             if form.is_valid():
                 report, context["token"] = self._dry_run(request, form)
         if report:
-            totals = report.totals()
+            totals = report.totals
             context.update(
                 report=report,
                 actions=ACTIONS,

@@ -229,9 +229,7 @@ def import_uploads(
     """Import uploaded files (name, content), each on its own, into one report."""
     report = ImportReport(dry_run=dry_run)
     for name, data in files:
-        report.files.append(
-            import_file(name=name, data=data, publication=publication, dry_run=dry_run)
-        )
+        report.add(import_file(name=name, data=data, publication=publication, dry_run=dry_run))
     return report
 
 

@@ -6,12 +6,15 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from articles.importing.records import ImportFileError
+from articles.importing.reports import FileReport, ImportReport
 from articles.models import Article, Issue
 from tests.conftest import SAMPLES_DIR, SEED_SOURCE
 from tests.importing.conftest import SAMPLES, database_state
@@ -186,3 +189,20 @@ def test_an_archivist_session_in_a_real_process(tmp_path):
     assert third.returncode == 1
     assert f"{pages / 'broken.json'}:1: document: expected a 'publication' property" in third.stderr
     assert "Files: 4 read, 3 imported, 1 failed" in third.stdout
+
+
+def test_a_whole_archive_run_keeps_totals_and_failures_not_every_result():
+    """``import_archive`` and ``generate_archive`` report with ``keep_files=False``, so
+    their memory does not grow with the number of files; the API keeps each result."""
+    imported = FileReport("issue-1.json", counts=Counter({("articles", "created"): 50}))
+    imported.articles = [{"slug": f"article-{n}", "action": "created"} for n in range(50)]
+    refused = FileReport("issue-2.json", error=ImportFileError("issue-2.json", 3, "bad"))
+    run, api = ImportReport(keep_files=False), ImportReport()
+    for report in (imported, refused, imported):
+        run.add(report)
+        api.add(report)
+    assert run.files == [] and api.files == [imported, refused, imported]
+    for report in (run, api):
+        assert report.failed == [refused]
+        assert report.summary()[0] == "Files: 3 read, 2 imported, 1 failed, 0 skipped"
+        assert report.as_dict()["totals"]["articles"]["created"] == 100

@@ -74,7 +74,7 @@ class Command(BaseCommand):
         archive = SyntheticArchive(
             articles=articles, authors=authors, seed=seed, per_issue=per_issue
         )
-        report = ImportReport(dry_run=dry_run)
+        report = ImportReport(dry_run=dry_run, keep_files=False)
         started = time.perf_counter()
         reports = import_documents(
             make_document=archive.document, count=archive.issues, dry_run=dry_run, jobs=jobs
@@ -89,7 +89,7 @@ class Command(BaseCommand):
             for file_report in reports:
                 if file_report.error:
                     raise CommandError(str(file_report.error))
-                report.files.append(file_report)
+                report.add(file_report)
                 bar.update(len(file_report.articles))
         loaded = time.perf_counter() - started
         if connection.vendor == "postgresql" and not dry_run:

@@ -64,7 +64,9 @@ class Command(BaseCommand):
             raise CommandError("--stop-on-error imports one file at a time; drop --jobs.")
         verbosity = 0 if quiet else options["verbosity"]
         files, skipped = find_files(paths=paths)
-        report = ImportReport(dry_run=dry_run, skipped=[str(path) for path in skipped])
+        report = ImportReport(
+            dry_run=dry_run, keep_files=False, skipped=[str(path) for path in skipped]
+        )
         bar = tqdm(
             total=len(files),
             unit="file",
@@ -75,7 +77,7 @@ class Command(BaseCommand):
         with bar:
             reports = import_paths(paths=files, publication=publication, dry_run=dry_run, jobs=jobs)
             for done, file_report in enumerate(reports, 1):
-                report.files.append(file_report)
+                report.add(file_report)
                 bar.update()
                 if file_report.error:
                     self._write(bar, self.stderr, self.style.ERROR(str(file_report.error)))
