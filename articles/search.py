@@ -12,6 +12,10 @@ terms offers alternatives. The headline weighs most, then the standfirst, then t
   with the same column weights and highlighted with ``snippet``.
 
 Both are created by migration ``0002_article_search``.
+
+On PostgreSQL a search chooses its plan by how many articles match (see
+``_postgresql_search``), and beyond ``DENSE_MATCHES`` matches ranks only those in the
+headline or standfirst, through the GIN index of migration ``0004_search_tuning``.
 """
 
 import html
