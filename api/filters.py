@@ -26,6 +26,7 @@ from articles.models import (
     Issue,
     Publication,
 )
+from articles.search import DENSE_MATCHES, RANKED_LEAD_MATCHES
 
 
 class StrictBooleanField(forms.Field):
@@ -214,7 +215,10 @@ class ArticleFilter(filters.FilterSet):
         method="filter_search",
         help_text='Full-text search in web-search syntax: `"permanent revolution" -stalin`, '
         "`trotsky OR deutscher`. Results come most relevant first (unless `ordering` is "
-        "given) and carry a `highlight` passage with the matches in `<mark>`.",
+        "given) and carry a `highlight` passage with the matches in `<mark>`. Up to "
+        f"{DENSE_MATCHES:,} matches are all ranked; beyond that, matches in the headline or "
+        f"standfirst (the newest {RANKED_LEAD_MATCHES:,}) come first, by relevance, then "
+        "every other match, newest first. Every match is still listed and counted.",
     )
     publication = SlugFilter(
         field_name="issue__publication",

@@ -14,7 +14,8 @@ from collections import OrderedDict
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import F, Q
+from django.core.paginator import Paginator
+from django.db.models import F, Q, QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -112,10 +113,28 @@ class _Keyset:
         return value
 
 
+class _KeysFirstPaginator(Paginator):
+    """Numbered pages that, deep in a list, find their rows' keys before reading the rows.
+
+    PostgreSQL computes every selected column of the rows an OFFSET skips: a search's
+    ``ts_headline`` passage (half a millisecond an article) and each lead image, so page
+    100 of a search took a second. The keys cost only the ordering; then just the page's
+    rows are read.
+    """
+
+    def _get_page(self, object_list, number, paginator):
+        if isinstance(object_list, QuerySet) and object_list.query.low_mark:
+            keys = list(object_list.values_list("pk", flat=True))
+            rows = {row.pk: row for row in self.object_list.filter(pk__in=keys).order_by()}
+            object_list = [rows[key] for key in keys if key in rows]
+        return super()._get_page(object_list, number, paginator)
+
+
 class ArchivePagination(PageNumberPagination):
     """Page numbers by default (``page``, ``page_size`` up to 100); a keyset cursor with
     ``cursor``. A bad value answers 400 naming the parameter, never a silent cap."""
 
+    django_paginator_class = _KeysFirstPaginator
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE

@@ -275,7 +275,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def search(self, query: str):
         """Articles matching a web-search query (``"a phrase" -word this OR that``), most
-        relevant first, each annotated with ``rank`` and a ``highlight`` passage."""
+        relevant first (the alias ``rank``), each annotated with a ``highlight`` passage."""
         return search.search(self, query)
 
     def recommending(self, book):
