@@ -103,6 +103,13 @@ class ArchiveViewSetMixin:
             cache.set(key, (response.data, self.last_modified), settings.API_RESPONSE_CACHE_SECONDS)
         return response
 
+    def filter_queryset(self, queryset):
+        # The list's filters are not a detail route's parameters: DRF would otherwise build
+        # and validate the whole FilterSet to look up one row by its key.
+        if (self.lookup_url_kwarg or self.lookup_field) in self.kwargs:
+            return queryset
+        return super().filter_queryset(queryset)
+
     def get_object(self):
         obj = super().get_object()
         if self.last_modified_field:

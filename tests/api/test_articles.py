@@ -1,6 +1,7 @@
 """Article list and detail: the shapes front ends are written against."""
 
 import pytest
+from django.core.cache import cache
 
 from articles.models import (
     ArticleAuthor,
@@ -208,3 +209,14 @@ def test_nested_article_lists_hide_drafts(api, editor_api, unpublished):
     assert set(staff_view) == {draft.slug, "trotskys-socialism"}
     author = draft.bylines.get().author
     assert api.get(f"/api/v1/authors/{author.slug}/").json()["articles"] == []
+
+
+def test_a_detail_route_ignores_the_list_filters(api, seed, django_assert_num_queries):
+    """The list's query parameters are not the detail's: the article comes in one query,
+    whatever filter a client leaves in the query string."""
+    api.get(SEED)
+    cache.clear()
+    with django_assert_num_queries(1):
+        response = api.get(SEED, {"author": "no-such-author", "year": "not-a-year"})
+    assert response.status_code == 200
+    assert response.json()["slug"] == "trotskys-socialism"
