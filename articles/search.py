@@ -20,6 +20,7 @@ On PostgreSQL a search chooses its plan by how many articles match (see
 headline or standfirst, through the GIN index of migration ``0005_search_tuning``.
 """
 
+import datetime as dt
 import html
 import json
 import re
@@ -35,6 +36,7 @@ from django.contrib.postgres.search import (
 from django.db import connections
 from django.db.models import (
     Case,
+    DateTimeField,
     Expression,
     ExpressionWrapper,
     F,
@@ -231,10 +233,17 @@ def _postgresql_search(queryset, text: str):
         # Ranking every match would detoast every match's tsvector (0.4 s for 30,000), so
         # only the matches in the headline or standfirst, found through their own index,
         # are ranked (migration 0005): the strongest evidence of relevance there is.
+        # Ordered by an expression, not the column: otherwise, for a word PostgreSQL
+        # cannot estimate, it walks the date index computing every headline's vector
+        # (2.8 s at 361,000 articles for a word in no headline) instead of asking the
+        # lead index and sorting what it finds.
+        newest = ExpressionWrapper(
+            F("published_at") + Value(dt.timedelta(0)), output_field=DateTimeField()
+        )
         leading = (
             queryset.alias(lead=SearchVector("headline", "standfirst", config=CONFIG))
             .filter(lead=query)
-            .order_by("-published_at", "-id")
+            .order_by(newest.desc(), "-id")
             .values("pk")[:RANKED_LEAD_MATCHES]
         )
         found = matches
