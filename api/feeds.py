@@ -36,7 +36,8 @@ class LatestArticlesFeed(Feed):
         return article.updated_at
 
     def item_author_name(self, article):
-        return ", ".join(author.name for author in article.ordered_authors)
+        # The byline as for_api_list() embeds it: no query per article.
+        return ", ".join(author["name"] for author in article.byline_data)
 
 
 class AuthorArticlesFeed(LatestArticlesFeed):

@@ -389,11 +389,6 @@ class Article(models.Model):
         return (self.slug,)
 
     @property
-    def ordered_authors(self) -> list[Author]:
-        """The byline's authors in the source's order (uses a ``bylines`` prefetch)."""
-        return [byline.author for byline in self.bylines.all()]
-
-    @property
     def lead_image(self) -> "Image | None":
         """The first image by position: from ``for_api_list()``'s annotation when present."""
         if hasattr(self, "lead_image_data"):
@@ -546,11 +541,6 @@ class ReadingListEntry(models.Model):
 
     def natural_key(self):
         return (*self.group.natural_key(), self.position)
-
-    @property
-    def ordered_books(self) -> list[Book]:
-        """The books this entry names, in order (uses a ``links`` prefetch)."""
-        return [link.book for link in self.links.all()]
 
     natural_key.dependencies = ["articles.readinglistgroup"]
 

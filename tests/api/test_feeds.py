@@ -3,7 +3,7 @@
 import pytest
 
 from articles.models import Article
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, AuthorFactory
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,12 @@ def test_api_root_links_feeds_and_docs(api, db):
     root = api.get("/api/v1/").json()
     assert root["feed_rss"] == "http://testserver/api/v1/feeds/articles.rss"
     assert root["docs"] == "http://testserver/api/v1/docs/"
+
+
+def test_a_feed_is_one_query_with_every_byline(client, db, django_assert_num_queries):
+    """Each item names its authors in byline order, from the article's own query."""
+    first, second = AuthorFactory(name="Ann First"), AuthorFactory(name="Bob Second")
+    ArticleFactory.create_batch(5, authors=[first, second])
+    with django_assert_num_queries(1):
+        body = client.get("/api/v1/feeds/articles.atom").content.decode()
+    assert body.count("<name>Ann First, Bob Second</name>") == 5
