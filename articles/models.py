@@ -24,7 +24,6 @@ from .validators import validate_image_file
 HEADING_MARKER = "## "
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-_WORD = re.compile(r"\S+")
 
 
 def body_blocks(body: str) -> list[dict[str, str]]:
@@ -43,7 +42,8 @@ def body_blocks(body: str) -> list[dict[str, str]]:
 
 def body_word_count(body: str) -> int:
     """Words in the body's paragraphs and subheadings, not counting the ``##`` markers."""
-    return sum(len(_WORD.findall(block["text"])) for block in body_blocks(body))
+    # str.split() splits on exactly the whitespace that \S+ stops at, several times faster.
+    return sum(len(block["text"].split()) for block in body_blocks(body))
 
 
 BODY_HTML_TAGS = {"paragraph": "p", "heading": "h2"}

@@ -12,7 +12,7 @@ terms offers alternatives. The headline weighs most, then the standfirst, then t
   with the same column weights and highlighted with ``snippet``.
 
 Both are created by migration ``0002_article_search``. On PostgreSQL, new entries
-wait in the GIN index's pending list (up to 64 MB, migration ``0004_performance``) and
+wait in the GIN index's pending list (up to 16 MB, migration ``0006_search_pending_list``) and
 are merged into the index in bulk: by the importer when it finishes, or by (auto)vacuum.
 
 On PostgreSQL a search chooses its plan by how many articles match (see

@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 
 import jsonschema
+import jsonschema_rs
 
 from articles.models import Issue
 
@@ -32,15 +33,44 @@ VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("interchange.schema.json")
 
 
+def _schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
 @cache
 def validator() -> jsonschema.protocols.Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    """The reference validator, whose errors ``_explain`` turns into a refusal's reason."""
+    schema = _schema()
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     # Resolving "$ref"s costs a third of validation time; the schema has no recursion,
     # so they are copied in once here.
     definitions = schema.pop("$defs")
     return cls(_inline_refs(schema, definitions))
+
+
+@cache
+def compiled_validator() -> jsonschema_rs.Validator:
+    """The validator that decides, compiled: it checks a valid document a hundred times
+    faster than ``validator()`` (validation was a sixth of the importer's Python time),
+    and its regular expressions are ECMA-262's, as JSON Schema specifies."""
+    return jsonschema_rs.validator_for(_schema())
+
+
+def schema_error(document: dict) -> tuple[tuple, str] | None:
+    """Where ``document`` breaks the schema and why, or None if it does not."""
+    compiled = compiled_validator()
+    if compiled.is_valid(document):
+        return None
+    error = jsonschema.exceptions.best_match(validator().iter_errors(document))
+    if error is not None:
+        where = tuple(error.absolute_path)
+        return where, _explain(error, where)
+    # Python's regular expressions differ at the edges (its "$" matches before a final
+    # newline, so "a\n" would pass for a slug): the compiled validator's own words.
+    error = next(compiled.iter_errors(document))
+    where = tuple(error.instance_path)
+    return where, f"{_place(where)}: expected {error.message}"
 
 
 def _inline_refs(node, definitions: dict):
@@ -167,10 +197,10 @@ def parse_interchange(text: str, *, path: str) -> IssueRecord:
             line_of(text, ("version",)),
             f'expected an interchange document with "version": {VERSION}, found {_describe(found)}',
         )
-    error = jsonschema.exceptions.best_match(validator().iter_errors(document))
+    error = schema_error(document)
     if error is not None:
-        where = tuple(error.absolute_path)
-        raise ImportFileError(path, line_of(text, where), _explain(error, where))
+        where, reason = error
+        raise ImportFileError(path, line_of(text, where), reason)
     try:
         return _records(document, path)
     except RecordError as error:
@@ -182,10 +212,9 @@ def read_document(document: dict, *, path: str) -> IssueRecord:
 
     With no text to point into, a refusal names the document's first line.
     """
-    error = jsonschema.exceptions.best_match(validator().iter_errors(document))
+    error = schema_error(document)
     if error is not None:
-        where = tuple(error.absolute_path)
-        raise ImportFileError(path, 1, _explain(error, where))
+        raise ImportFileError(path, 1, error[1])
     try:
         return _records(document, path)
     except RecordError as error:
@@ -344,10 +373,14 @@ def _describe(value) -> str:
     return text if len(text) <= 60 else f"{text[:57]}…"
 
 
+def _place(where: tuple) -> str:
+    place = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in where)
+    return place.lstrip(".") or "document"
+
+
 def _explain(error: jsonschema.ValidationError, where: tuple) -> str:
     """A schema error as "<where>: expected …, found …"."""
-    place = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in where)
-    place = place.lstrip(".") or "document"
+    place = _place(where)
     found = _describe(error.instance)
     match error.validator:
         case "required":

@@ -254,7 +254,7 @@ def test_same_title_by_different_authors_is_two_books(archive):
     connection.vendor != "postgresql", reason="the GIN index and its pending list are PostgreSQL's"
 )
 def test_an_import_merges_the_search_index_pending_list(db):
-    """Inserted articles wait in the GIN index's pending list (enlarged by migration 0004);
+    """Inserted articles wait in the GIN index's pending list (16 MB, migration 0006);
     the importer merges it when it finishes, so that searches do not read it row by row."""
 
     def pending_tuples():
@@ -265,7 +265,7 @@ def test_an_import_merges_the_search_index_pending_list(db):
     with connection.cursor() as cursor:
         cursor.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [GIN_INDEX])
-        assert cursor.fetchone()[0] == ["gin_pending_list_limit=65536"]
+        assert cursor.fetchone()[0] == ["gin_pending_list_limit=16384"]
     ArticleFactory(body="Waiting to be merged.")
     assert pending_tuples() > 0
     reports = list(import_paths(paths=SCRAPED))

@@ -165,3 +165,45 @@ def test_corrected_document_updates_records_in_place(seed):
     assert Author.objects.get(slug="esme-choonara").bio == "Writes on Trotsky."
     assert Book.objects.get(slug="my-life").isbn == "0873480872"
     assert Article.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d["articles"][0].pop("headline"),
+        lambda d: d["articles"][0].update(extra=1),
+        lambda d: d["issue"].update(number="2215"),
+        lambda d: d["issue"].update(number=0),
+        lambda d: d["articles"][0].update(status="pending"),
+        lambda d: d.update(version=2),
+        lambda d: d.update(articles=[]),
+        lambda d: d["articles"][0].update(headline="😀" * 501),
+        lambda d: d["articles"][0].update(headline=" \t"),
+        lambda d: d["articles"][0].update(slug="Trotsky"),
+    ],
+)
+def test_the_compiled_validator_refuses_what_the_reference_one_refuses(change):
+    """The fast validator decides and the reference one explains: they must agree."""
+    document = json.loads(edited(change))
+    assert not interchange.compiled_validator().is_valid(document)
+    assert not interchange.validator().is_valid(document)
+    assert interchange.schema_error(document) is not None
+
+
+def test_both_validators_accept_a_headline_at_its_length_limit_in_code_points():
+    document = json.loads(edited(lambda d: d["articles"][0].update(headline="😀" * 500)))
+    assert interchange.compiled_validator().is_valid(document)
+    assert interchange.validator().is_valid(document)
+
+
+def test_a_slug_ending_in_a_newline_is_refused(seed):
+    """Python's "$" matches before a final newline; JSON Schema's (ECMA-262's) does not."""
+    before = database_state()
+    data = edited(lambda d: d["articles"][0].update(slug="trotskys-socialism\n"))
+    report = import_file(name="bad.json", data=data)
+    line = line_with(data, '"slug": "trotskys-socialism\\n"')
+    assert str(report.error) == (
+        f"bad.json:{line}: articles[0].slug: "
+        'expected "trotskys-socialism\\n" does not match "^[a-z0-9]+(?:-[a-z0-9]+)*$"'
+    )
+    assert database_state() == before
