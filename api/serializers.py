@@ -6,6 +6,7 @@ fetch every relation read here; tests pin their query counts.
 """
 
 import datetime as dt
+import re
 
 from django.db import models
 from drf_spectacular.types import OpenApiTypes
@@ -37,6 +38,38 @@ class RFC3339DateTimeField(serializers.DateTimeField):
             value = value.astimezone(dt.UTC)
             return value.isoformat().replace("+00:00", "Z")
         return super().to_representation(value)
+
+
+class IdentityLinkField(serializers.HyperlinkedIdentityField):
+    """The object's own URL, reversed once per serializer and completed for each object.
+
+    Reversing the route and making it absolute cost 40 µs an object, a tenth of a list
+    page's time; a slug needs no escaping, so the URL of "x" is the stand-in's with "x"
+    in its place. Any other lookup value goes the usual way.
+    """
+
+    STAND_IN = "0stand-in0"
+    PLAIN_VALUE = re.compile(r"[-a-zA-Z0-9_]+")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._template = None
+
+    def get_url(self, obj, view_name, request, format):
+        value = str(getattr(obj, self.lookup_field))
+        if not self.PLAIN_VALUE.fullmatch(value):
+            return super().get_url(obj, view_name, request, format)
+        if self._template is None or self._template[:2] != (request, format):
+            url = self.reverse(
+                view_name,
+                kwargs={self.lookup_url_kwarg: self.STAND_IN},
+                request=request,
+                format=format,
+            )
+            before, _, after = url.rpartition(self.STAND_IN)
+            self._template = (request, format, before, after)
+        _, _, before, after = self._template
+        return f"{before}{value}{after}"
 
 
 class ArchiveSerializer(serializers.ModelSerializer):
@@ -117,9 +150,7 @@ class ImageSerializer(serializers.ModelSerializer):
 
 
 class PublicationListSerializer(ArchiveSerializer):
-    url = serializers.HyperlinkedIdentityField(
-        view_name="api:publication-detail", lookup_field="slug"
-    )
+    url = IdentityLinkField(view_name="api:publication-detail", lookup_field="slug")
 
     class Meta:
         model = Publication
@@ -142,7 +173,7 @@ class PublicationDetailSerializer(PublicationListSerializer):
 
 
 class ArticleListSerializer(ArchiveSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:article-detail", lookup_field="slug")
+    url = IdentityLinkField(view_name="api:article-detail", lookup_field="slug")
     issue = IssueSummarySerializer(read_only=True)
     authors = AuthorSummarySerializer(
         source="byline_data", many=True, read_only=True, help_text="In byline order."
@@ -321,7 +352,7 @@ class ArticleWriteSerializer(serializers.ModelSerializer):
 
 
 class IssueListSerializer(ArchiveSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:issue-detail", lookup_field="slug")
+    url = IdentityLinkField(view_name="api:issue-detail", lookup_field="slug")
     publication = PublicationSummarySerializer(read_only=True)
 
     class Meta:
@@ -342,7 +373,7 @@ class IssueDetailSerializer(IssueListSerializer):
 
 
 class BookListSerializer(ArchiveSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:book-detail", lookup_field="slug")
+    url = IdentityLinkField(view_name="api:book-detail", lookup_field="slug")
     authors = AuthorSummarySerializer(
         source="ordered_authors", many=True, read_only=True, help_text="In credit order."
     )
@@ -381,7 +412,7 @@ class BookDetailSerializer(BookListSerializer):
 
 
 class AuthorListSerializer(ArchiveSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:author-detail", lookup_field="slug")
+    url = IdentityLinkField(view_name="api:author-detail", lookup_field="slug")
 
     class Meta:
         model = Author

@@ -23,11 +23,12 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
@@ -132,7 +133,7 @@ def load_parsed(*, parsed: ParsedFile, dry_run: bool = False) -> FileReport:
     for attempt in range(1, MAX_ATTEMPTS + 1):
         report = FileReport(path=parsed.name, warnings=list(record.warnings))
         try:
-            with transaction.atomic():
+            with _planned_afresh(), transaction.atomic():
                 _load_issue(record, report)
                 if dry_run:
                     transaction.set_rollback(True)
@@ -153,6 +154,27 @@ def load_parsed(*, parsed: ParsedFile, dry_run: bool = False) -> FileReport:
             )
         return FileReport(path=parsed.name, warnings=report.warnings, error=refused)
     raise AssertionError("unreachable")
+
+
+@contextmanager
+def _planned_afresh():
+    """Have PostgreSQL plan each of the import's statements with its values.
+
+    An import grows the tables under its own connection. A prepared statement's plan,
+    made once when the tables were nearly empty, kept finding an issue's 50 slugs by
+    walking the whole date index, and a 1,000,000-article load slowed from 650 to 190
+    articles a second by 160,000.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    driver = connection.connection
+    threshold, driver.prepare_threshold = driver.prepare_threshold, None
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = threshold
 
 
 def import_file(
@@ -299,7 +321,7 @@ def _authors(records: list[AuthorRecord], report: FileReport) -> dict[str, int]:
             wanted[record.key] = record
     if not wanted:
         return {}
-    existing = Author.objects.in_bulk(list(wanted), field_name="slug")
+    existing = Author.objects.order_by().in_bulk(list(wanted), field_name="slug")
     changed = []
     for slug, author in existing.items():
         bio = wanted[slug].bio
@@ -585,7 +607,7 @@ def _match_articles(
 ) -> list[tuple[ArticleRecord, Article | None, str]]:
     """Each record with its article (None if new) and slug, by the records' slug keys."""
     options = [record.slug_candidates(issue.slug) for record in records]
-    found = Article.objects.in_bulk({s for o in options for s in o}, field_name="slug")
+    found = Article.objects.order_by().in_bulk({s for o in options for s in o}, field_name="slug")
     matches, claimed = [], set()
     for record, choices in zip(records, options, strict=True):
         if len(choices) == 1:
