@@ -5,6 +5,7 @@ The querysets that feed these serializers (``for_api_list()``/``for_api_detail()
 fetch every relation read here; tests pin their query counts.
 """
 
+import copy
 import datetime as dt
 import re
 
@@ -72,7 +73,23 @@ class IdentityLinkField(serializers.HyperlinkedIdentityField):
         return f"{before}{value}{after}"
 
 
-class ArchiveSerializer(serializers.ModelSerializer):
+class ReadSerializer(serializers.ModelSerializer):
+    """A read-only shape that builds its fields from the model once per class.
+
+    DRF builds a ModelSerializer's fields from the model for every instance, and an
+    article page nests ten of them (issue, authors, images, four levels of reading
+    list): two-thirds of its serializing time. Each instance still gets its own copies,
+    since binding a field to its serializer changes it.
+    """
+
+    def get_fields(self):
+        cls = type(self)
+        if "_built_fields" not in cls.__dict__:
+            cls._built_fields = super().get_fields()
+        return copy.deepcopy(cls._built_fields)
+
+
+class ArchiveSerializer(ReadSerializer):
     """Sparse fieldsets (``fields=headline,published_at``) and fields for some readers only.
 
     ``fields`` is given by the view for the top-level serializer only; embedded objects
@@ -108,19 +125,19 @@ class ArchiveSerializer(serializers.ModelSerializer):
         return {name: field for name, field in fields.items() if name in self.requested_fields}
 
 
-class PublicationSummarySerializer(serializers.ModelSerializer):
+class PublicationSummarySerializer(ReadSerializer):
     class Meta:
         model = Publication
         fields = ("slug", "name")
 
 
-class AuthorSummarySerializer(serializers.ModelSerializer):
+class AuthorSummarySerializer(ReadSerializer):
     class Meta:
         model = Author
         fields = ("slug", "name")
 
 
-class IssueSummarySerializer(serializers.ModelSerializer):
+class IssueSummarySerializer(ReadSerializer):
     publication = PublicationSummarySerializer(read_only=True)
 
     class Meta:
@@ -128,7 +145,7 @@ class IssueSummarySerializer(serializers.ModelSerializer):
         fields = ("slug", "number", "date", "publication")
 
 
-class ImageSerializer(serializers.ModelSerializer):
+class ImageSerializer(ReadSerializer):
     url = serializers.SerializerMethodField(
         help_text="The picture's file; null when the archive has only the caption."
     )
@@ -222,7 +239,7 @@ class BlockSerializer(serializers.Serializer):
 # builds in the database (``reading_list_data``): dictionaries, not model instances.
 
 
-class RecommendedBookSerializer(serializers.ModelSerializer):
+class RecommendedBookSerializer(ReadSerializer):
     authors = AuthorSummarySerializer(many=True, read_only=True)
 
     class Meta:
@@ -230,7 +247,7 @@ class RecommendedBookSerializer(serializers.ModelSerializer):
         fields = ("slug", "title", "authors")
 
 
-class ReadingListEntrySerializer(serializers.ModelSerializer):
+class ReadingListEntrySerializer(ReadSerializer):
     books = RecommendedBookSerializer(many=True, read_only=True)
 
     class Meta:
@@ -238,7 +255,7 @@ class ReadingListEntrySerializer(serializers.ModelSerializer):
         fields = ("text", "books")
 
 
-class ReadingListGroupSerializer(serializers.ModelSerializer):
+class ReadingListGroupSerializer(ReadSerializer):
     entries = ReadingListEntrySerializer(many=True, read_only=True)
 
     class Meta:

@@ -3,6 +3,7 @@
 import pytest
 from django.core.cache import cache
 
+from api.serializers import ArticleDetailSerializer
 from articles.models import (
     ArticleAuthor,
     BookAuthor,
@@ -158,6 +159,17 @@ def test_sparse_fieldsets(api, seed, url):
     body = response.json()
     item = body["results"][0] if "results" in body else body
     assert list(item) == ["headline", "published_at"]
+
+
+def test_one_readers_shape_does_not_leak_into_the_next(api, editor_api, seed):
+    """Serializers build their fields once per class and copy them per request: a sparse
+    fieldset, or the staff-only ``status``, must not stick to the shared copy."""
+    assert list(api.get(SEED, {"fields": "slug"}).json()) == ["slug"]
+    assert "status" in editor_api.get(SEED).json()
+    full = api.get(SEED).json()
+    assert list(full) == [
+        name for name in ArticleDetailSerializer.Meta.fields if name not in ("status", "highlight")
+    ]
 
 
 @pytest.mark.parametrize("url", ["/api/v1/articles/", SEED])
