@@ -10,7 +10,7 @@ import re
 
 import nh3
 from django.db import models
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Prefetch, Q
 from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from django.utils.functional import cached_property
 
 from . import search
 from .caching import archive_changed
-from .expressions import JSONList
+from .expressions import CompiledSubquery, JSONList
 from .validators import validate_image_file
 
 HEADING_MARKER = "## "
@@ -295,7 +295,7 @@ class ArticleQuerySet(models.QuerySet):
             .defer("body", "reading_list_note", "source")
             .annotate(
                 byline_data=_byline_data(),
-                lead_image_data=Subquery(lead_image.values(data=_IMAGE_JSON)[:1]),
+                lead_image_data=CompiledSubquery(lead_image.values(data=_IMAGE_JSON)[:1]),
             )
         )
 
