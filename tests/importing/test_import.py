@@ -272,3 +272,27 @@ def test_an_import_merges_the_search_index_pending_list(db):
     assert [report.error for report in reports] == [None] * len(SCRAPED)
     assert pending_tuples() == 0
     assert Article.objects.search("Trotsky").filter(slug="trotskys-socialism").exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+def test_imports_plan_their_statements_afresh(db):
+    """The connection prepares what it repeats, except an import's statements, whose
+    plans would go stale as the import grows the tables."""
+
+    def prepared_on_articles():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return {sql for (sql,) in cursor.fetchall() if '"articles_article"' in sql}
+
+    threshold = connection.connection.prepare_threshold
+    for _ in range(threshold + 1):
+        Article.objects.filter(slug="no-such-article").exists()
+    prepared = prepared_on_articles()
+    assert len(prepared) == 1
+    for _ in range(threshold + 1):
+        for path in SCRAPED:
+            assert import_one(path).error is None
+    assert prepared_on_articles() == prepared
+    assert connection.connection.prepare_threshold == threshold
