@@ -196,6 +196,22 @@ def test_the_statistics_spare_frequent_words_the_probe(archive, bound, word_clas
 
 @postgresql_only
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("word_class", "known"), [("common", True), ("rare", False), ("absent", False)]
+)
+def test_the_guess_for_an_unlisted_word_never_counts_as_dense(
+    archive, monkeypatch, word_class, known
+):
+    """At 1,000,000 articles PostgreSQL's guess for a word its statistics do not list is
+    4,950 rows, past the bound: the absent word then walked the date index (5.9 s). A
+    bound of one row puts this small archive's guesses past it in the same way."""
+    monkeypatch.setattr(search, "DENSE_MATCHES", 1)
+    query = SearchQuery(WORDS[word_class], search_type="websearch", config=search.CONFIG)
+    assert search._known_dense(Article.objects.published(), query, WORDS[word_class]) is known
+
+
+@postgresql_only
+@pytest.mark.django_db
 def test_the_headline_index_matches_what_search_asks(archive):
     """The migration's index expression is the SQL Django writes for the lead vector."""
     from django.contrib.postgres.search import SearchVector
