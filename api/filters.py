@@ -165,8 +165,8 @@ def visible_articles(request):
 
 
 class ArchiveFilterSet(filters.FilterSet):
-    """A FilterSet that builds its form class once rather than for every request (0.6 ms
-    of an article list's 15), unless a filter's choices depend on the request."""
+    """A FilterSet that builds its form class once rather than for every request (0.5 ms
+    of an article list's 8 in Python), unless a filter's choices depend on the request."""
 
     _form_class = None
 

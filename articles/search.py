@@ -11,9 +11,10 @@ terms offers alternatives. The headline weighs most, then the standfirst, then t
   triggers; the web-search query is translated to FTS5's syntax, ranked by ``bm25``
   with the same column weights and highlighted with ``snippet``.
 
-Both are created by migration ``0002_article_search``. On PostgreSQL, new entries
-wait in the GIN index's pending list (up to 16 MB, migration ``0006_search_pending_list``) and
-are merged into the index in bulk: by the importer when it finishes, or by (auto)vacuum.
+Both are created by migration ``0002_article_search``. On PostgreSQL, new entries wait
+in the GIN index's pending list (up to 16 MB, migration ``0006_search_pending_list``) and
+are merged into the index in bulk: when it fills, when an import finishes, or by
+(auto)vacuum.
 
 On PostgreSQL a search chooses its plan by how many articles match (see
 ``_postgresql_search``), and beyond ``DENSE_MATCHES`` matches ranks only those in the
