@@ -223,6 +223,16 @@ def test_drafts_cannot_be_probed_through_filters(api, seed):
     assert api.get("/api/v1/images/", {"article": draft.slug}).status_code == 400
 
 
+@pytest.mark.parametrize("resource", ["images", "books"])
+def test_filter_choices_follow_each_reader(api, editor_api, seed, resource):
+    """FilterSets keep their form class between requests, except where a filter's choices
+    depend on the reader: a draft's slug is unknown to the public, known to editors."""
+    draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    assert api.get(f"/api/v1/{resource}/", {"article": draft.slug}).status_code == 400
+    assert editor_api.get(f"/api/v1/{resource}/", {"article": draft.slug}).status_code == 200
+    assert api.get(f"/api/v1/{resource}/", {"article": draft.slug}).status_code == 400
+
+
 @pytest.mark.parametrize(
     "url",
     [
