@@ -168,13 +168,11 @@ class ArchiveFilterSet(filters.FilterSet):
     """A FilterSet that builds its form class once rather than for every request (0.5 ms
     of an article list's 8 in Python), unless a filter's choices depend on the request."""
 
-    _form_class = None
-
     def get_form_class(self):
         cls = type(self)
         if any(callable(getattr(f, "queryset", None)) for f in cls.base_filters.values()):
             return super().get_form_class()
-        if cls.__dict__.get("_form_class") is None:
+        if "_form_class" not in cls.__dict__:
             cls._form_class = super().get_form_class()
         return cls._form_class
 

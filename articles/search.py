@@ -213,12 +213,9 @@ def _known_dense(queryset, query, text: str) -> bool:
         return False
     estimable = queryset.alias(search_vector=_StoredVector()).filter(search_vector=query)
     both = estimable.order_by().values("pk").union(queryset.order_by().values("pk"), all=True)
-    matching, rows = (part["Plan Rows"] for part in _plan(both)["Plans"])
+    plan = json.loads(both.explain(format="json"))[0]["Plan"]
+    matching, rows = (part["Plan Rows"] for part in plan["Plans"])
     return matching >= max(DENSE_MATCHES, 2 * _UNLISTED_WORD_SHARE * rows)
-
-
-def _plan(queryset) -> dict:
-    return json.loads(queryset.explain(format="json"))[0]["Plan"]
 
 
 def _postgresql_search(queryset, text: str):
