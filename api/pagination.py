@@ -14,12 +14,14 @@ from collections import OrderedDict
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import Paginator
-from django.db.models import F, Q, QuerySet
+from django.core.paginator import EmptyPage, Paginator
+from django.db.models import F, Q
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from articles.expressions import SubqueryCount
 
 MAX_PAGE_SIZE = 100
 
@@ -113,28 +115,49 @@ class _Keyset:
         return value
 
 
-class _KeysFirstPaginator(Paginator):
-    """Numbered pages that, deep in a list, find their rows' keys before reading the rows.
+class _CountingPaginator(Paginator):
+    """Numbered pages read in one query that also counts the whole list.
 
-    PostgreSQL computes every selected column of the rows an OFFSET skips: a search's
-    ``ts_headline`` passage (half a millisecond an article) and each lead image, so page
-    100 of a search took a second. The keys cost only the ordering; then just the page's
-    rows are read.
+    A separate COUNT cost a second round trip and a second compile of the list's filters;
+    as a scalar subquery of the page's own query, PostgreSQL still plans the two apart
+    (counting through an index, reading the page's rows by the ordering's), and a page
+    past the end needs no count: it is empty.
+
+    Deep in a list the page finds its rows' keys before reading the rows: PostgreSQL
+    computes every selected column of the rows an OFFSET skips, a search's ``ts_headline``
+    passage (half a millisecond an article) and each lead image, so page 100 of a search
+    took a second. The keys cost only the ordering; then just the page's rows are read.
     """
 
-    def _get_page(self, object_list, number, paginator):
-        if isinstance(object_list, QuerySet) and object_list.query.low_mark:
-            keys = list(object_list.values_list("pk", flat=True))
-            rows = {row.pk: row for row in self.object_list.filter(pk__in=keys).order_by()}
-            object_list = [rows[key] for key in keys if key in rows]
-        return super()._get_page(object_list, number, paginator)
+    def page(self, number):
+        # ArchivePagination has checked that the number is a whole number from 1.
+        number = int(number)
+        bottom = (number - 1) * self.per_page
+        counted = self.object_list.annotate(
+            list_total=SubqueryCount(self.object_list.order_by().values("pk"))
+        )
+        if bottom:
+            keys = counted.values_list("pk", "list_total")[bottom : bottom + self.per_page]
+            totals = dict(keys)
+            rows = {row.pk: row for row in self.object_list.filter(pk__in=totals).order_by()}
+            page = [rows[key] for key in totals if key in rows]
+        else:
+            page = list(counted[: self.per_page])
+            totals = {row.pk: row.list_total for row in page}
+        if totals:
+            self.count = next(iter(totals.values()))
+        elif number == 1:
+            self.count = 0
+        else:
+            raise EmptyPage(self.error_messages["no_results"])
+        return self._get_page(page, number, self)
 
 
 class ArchivePagination(PageNumberPagination):
     """Page numbers by default (``page``, ``page_size`` up to 100); a keyset cursor with
     ``cursor``. A bad value answers 400 naming the parameter, never a silent cap."""
 
-    django_paginator_class = _KeysFirstPaginator
+    django_paginator_class = _CountingPaginator
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE

@@ -1,6 +1,6 @@
 """Query expressions the API's querysets build on."""
 
-from django.db.models import JSONField, Subquery
+from django.db.models import IntegerField, JSONField, Subquery
 
 
 class CompiledSubquery(Subquery):
@@ -47,3 +47,13 @@ class JSONList(CompiledSubquery):
         # SQLite drops that mark at a subquery's edge.
         template = "JSON((SELECT JSON_GROUP_ARRAY(JSON(item.data)) FROM (%(subquery)s) item))"
         return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+class SubqueryCount(Subquery):
+    """How many rows a queryset has, as a scalar subquery of another query.
+
+    It does not depend on the outer row, so both databases compute it once per query.
+    """
+
+    output_field = IntegerField()
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
