@@ -118,10 +118,10 @@ class _Keyset:
 class _CountingPaginator(Paginator):
     """Numbered pages read in one query that also counts the whole list.
 
-    A separate COUNT cost a second round trip and a second compile of the list's filters;
-    as a scalar subquery of the page's own query, PostgreSQL still plans the two apart
-    (counting through an index, reading the page's rows by the ordering's), and a page
-    past the end needs no count: it is empty.
+    A separate COUNT cost a round trip and a query of its own through the ORM; as a
+    scalar subquery of the page's query it costs neither, and PostgreSQL still plans the
+    two apart (an InitPlan counts through an index while the page's rows are read in the
+    ordering's). A page past the end needs no count: it is empty.
 
     Deep in a list the page finds its rows' keys before reading the rows: PostgreSQL
     computes every selected column of the rows an OFFSET skips, a search's ``ts_headline``
