@@ -137,15 +137,16 @@ class _CountingPaginator(Paginator):
             list_total=SubqueryCount(self.object_list.order_by().values("pk"))
         )
         if bottom:
-            keys = counted.values_list("pk", "list_total")[bottom : bottom + self.per_page]
-            totals = dict(keys)
-            rows = {row.pk: row for row in self.object_list.filter(pk__in=totals).order_by()}
-            page = [rows[key] for key in totals if key in rows]
+            keys = list(counted.values_list("pk", "list_total")[bottom : bottom + self.per_page])
+            pks = [pk for pk, _ in keys]
+            rows = {row.pk: row for row in self.object_list.filter(pk__in=pks).order_by()}
+            page = [rows[pk] for pk in pks if pk in rows]
+            totals = [total for _, total in keys]
         else:
             page = list(counted[: self.per_page])
-            totals = {row.pk: row.list_total for row in page}
+            totals = [row.list_total for row in page]
         if totals:
-            self.count = next(iter(totals.values()))
+            self.count = totals[0]
         elif number == 1:
             self.count = 0
         else:
