@@ -1,29 +1,35 @@
 """Two ways through a list: numbered pages, and a cursor for walking the whole archive.
 
 ``?page=N&page_size=M`` gives the familiar envelope with a total ``count``. Deep pages
-cost an OFFSET scan and every page a COUNT, so ``?cursor=`` (empty to start) walks the
-list by keyset instead: each page continues after the last row's ordering key (for
-articles ``published_at`` then ``id``), so page 5000 costs what page 1 does.
+cost an OFFSET scan and a list's first page a COUNT, so ``?cursor=`` (empty to start)
+walks the list by keyset instead: each page continues after the last row's ordering key
+(for articles ``published_at`` then ``id``), so page 5000 costs what page 1 does.
 """
 
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import json
 from collections import OrderedDict
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import F, Q
+from django.db.models import F, IntegerField, Q, Value
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from articles.caching import current_generation
 from articles.expressions import SubqueryCount
 
 MAX_PAGE_SIZE = 100
+# Query parameters that choose a page of a list or its shape, not which rows it holds.
+PAGE_PARAMETERS = frozenset({"page", "page_size", "cursor", "fields", "format"})
 
 
 def _positive_int(request, name, default, maximum=None):
@@ -123,19 +129,31 @@ class _CountingPaginator(Paginator):
     two apart (an InitPlan counts through an index while the page's rows are read in the
     ordering's). A page past the end needs no count: it is empty.
 
+    The count is then kept in the cache under ``count_key``, retired with the cached
+    responses (``articles.caching``) when the archive changes, and the list's other pages
+    and page sizes read it as a constant: counting all 150,000 published articles took
+    15 to 45 ms, every page, and grows with the archive.
+
     Deep in a list the page finds its rows' keys before reading the rows: PostgreSQL
     computes every selected column of the rows an OFFSET skips, a search's ``ts_headline``
     passage (half a millisecond an article) and each lead image, so page 100 of a search
     took a second. The keys cost only the ordering; then just the page's rows are read.
     """
 
+    def __init__(self, object_list, per_page, *, count_key, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count_key = count_key
+
     def page(self, number):
         # ArchivePagination has checked that the number is a whole number from 1.
         number = int(number)
         bottom = (number - 1) * self.per_page
-        counted = self.object_list.annotate(
-            list_total=SubqueryCount(self.object_list.order_by().values("pk"))
-        )
+        known_count = cache.get(self.count_key)
+        if known_count is None:
+            total = SubqueryCount(self.object_list.order_by().values("pk"))
+        else:
+            total = Value(known_count, output_field=IntegerField())
+        counted = self.object_list.annotate(list_total=total)
         if bottom:
             keys = list(counted.values_list("pk", "list_total")[bottom : bottom + self.per_page])
             pks = [pk for pk, _ in keys]
@@ -151,6 +169,8 @@ class _CountingPaginator(Paginator):
             self.count = 0
         else:
             raise EmptyPage(self.error_messages["no_results"])
+        if known_count is None:
+            cache.set(self.count_key, self.count, settings.API_RESPONSE_CACHE_SECONDS)
         return self._get_page(page, number, self)
 
 
@@ -158,7 +178,6 @@ class ArchivePagination(PageNumberPagination):
     """Page numbers by default (``page``, ``page_size`` up to 100); a keyset cursor with
     ``cursor``. A bad value answers 400 naming the parameter, never a silent cap."""
 
-    django_paginator_class = _CountingPaginator
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
@@ -179,6 +198,23 @@ class ArchivePagination(PageNumberPagination):
 
     def get_page_size(self, request):
         return self.page_size
+
+    def django_paginator_class(self, queryset, page_size):
+        return _CountingPaginator(queryset, page_size, count_key=self._count_key())
+
+    def _count_key(self):
+        """The cache key of the list's total: its rows depend on the endpoint, the filters
+        and whether the reader is staff (who see drafts), not on the page asked for."""
+        request = self.request
+        filters = sorted(
+            (name, value)
+            for name, values in request.query_params.lists()
+            if name not in PAGE_PARAMETERS
+            for value in values
+        )
+        list_identity = repr((request.path, request.user.is_staff, filters))
+        digest = hashlib.sha256(list_identity.encode()).hexdigest()
+        return f"api-count:{current_generation()}:{digest}"
 
     def _paginate_by_cursor(self, queryset, request):
         model = queryset.model

@@ -4,8 +4,10 @@ import datetime as dt
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from articles.models import Article
+from articles.models import Article, Issue
 from tests.factories import ArticleFactory
 
 from .utils import slugs
@@ -70,6 +72,47 @@ def test_every_page_counts_the_whole_list(api, many):
         "previous": None,
         "results": [],
     }
+
+
+def counts_run(api, path, params):
+    """The list's ``count``, and how many COUNTs the database ran to answer it."""
+    with CaptureQueriesContext(connection) as captured:
+        count = api.get(path, params).json()["count"]
+    return count, sum("COUNT(" in query["sql"].upper() for query in captured.captured_queries)
+
+
+def test_a_lists_other_pages_reuse_its_count(api, many):
+    """Counted once, a list's total serves its other pages, page sizes and shapes."""
+    assert counts_run(api, "/api/v1/articles/", {"page_size": 10}) == (25, 1)
+    for params in ({"page_size": 10, "page": 2}, {"page": 2}, {"fields": "slug,headline"}):
+        assert counts_run(api, "/api/v1/articles/", params) == (25, 0)
+    issue = {"issue": many[0].issue.slug}
+    in_issue = Article.objects.published().filter(issue=many[0].issue).count()
+    assert counts_run(api, "/api/v1/articles/", issue) == (in_issue, 1)
+    assert counts_run(api, "/api/v1/articles/", {**issue, "page_size": 1}) == (in_issue, 0)
+    assert counts_run(api, "/api/v1/issues/", {}) == (Issue.objects.count(), 1)
+
+
+def test_a_change_to_the_archive_recounts(api, many):
+    api.get("/api/v1/articles/")
+    ArticleFactory()
+    assert counts_run(api, "/api/v1/articles/", {"page": 2}) == (26, 1)
+    Article.objects.filter(pk=many[0].pk).unpublish()
+    assert counts_run(api, "/api/v1/articles/", {"page": 2}) == (25, 1)
+
+
+def test_staff_and_anonymous_counts_are_kept_apart(api, editor_api, many):
+    ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    assert counts_run(api, "/api/v1/articles/", {}) == (25, 1)
+    assert counts_run(editor_api, "/api/v1/articles/", {"page": 2}) == (26, 1)
+    assert counts_run(api, "/api/v1/articles/", {"page": 2}) == (25, 0)
+
+
+def test_a_count_is_kept_no_longer_than_a_cached_response(api, many, settings):
+    """The cache bounds how late a scheduled article whose time has come is counted."""
+    settings.API_RESPONSE_CACHE_SECONDS = 0
+    api.get("/api/v1/articles/")
+    assert counts_run(api, "/api/v1/articles/", {"page": 2}) == (25, 1)
 
 
 def test_page_size_100_is_allowed(api, many):
