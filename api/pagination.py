@@ -287,7 +287,11 @@ class ArchivePagination(PageNumberPagination):
     def get_paginated_response_schema(self, schema):
         envelope = super().get_paginated_response_schema(schema)
         envelope["properties"]["count"].update(
-            nullable=True, description="Total number of results; null in cursor mode."
+            nullable=True,
+            description="Total number of results; null in cursor mode. Counted with the "
+            "first page asked for and kept until the archive changes (a scheduled article "
+            "whose time comes can take the response cache's lifetime, 5 minutes by default, "
+            "to be counted).",
         )
         return envelope
 
