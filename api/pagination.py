@@ -131,8 +131,8 @@ class _CountingPaginator(Paginator):
 
     The count is then kept in the cache under ``count_key``, retired with the cached
     responses (``articles.caching``) when the archive changes, and the list's other pages
-    and page sizes read it as a constant: counting all 150,000 published articles took
-    15 to 45 ms, every page, and grows with the archive.
+    and page sizes read it as a constant: counting the 148,464 published articles of the
+    150,000-article benchmark archive took 10 of each page's 17 ms, and grows with it.
 
     Deep in a list the page finds its rows' keys before reading the rows: PostgreSQL
     computes every selected column of the rows an OFFSET skips, a search's ``ts_headline``
