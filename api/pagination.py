@@ -9,7 +9,6 @@ walks the list by keyset instead: each page continues after the last row's order
 import base64
 import binascii
 import datetime as dt
-import hashlib
 import json
 from collections import OrderedDict
 
@@ -24,7 +23,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from articles.caching import current_generation
+from articles.caching import generation_key
 from articles.expressions import SubqueryCount
 
 MAX_PAGE_SIZE = 100
@@ -212,9 +211,7 @@ class ArchivePagination(PageNumberPagination):
             if name not in PAGE_PARAMETERS
             for value in values
         )
-        list_identity = repr((request.path, request.user.is_staff, filters))
-        digest = hashlib.sha256(list_identity.encode()).hexdigest()
-        return f"api-count:{current_generation()}:{digest}"
+        return generation_key("api-count", repr((request.path, request.user.is_staff, filters)))
 
     def _paginate_by_cursor(self, queryset, request):
         model = queryset.model

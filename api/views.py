@@ -1,8 +1,6 @@
 """The API's viewsets: thin, since visibility, search and query tuning live on the models'
 QuerySets and filtering in ``api.filters``."""
 
-import hashlib
-
 from django.conf import settings
 from django.core.cache import cache
 from django.http import JsonResponse
@@ -21,7 +19,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from articles.caching import current_generation
+from articles.caching import generation_key
 from articles.models import Article, Author, Book, Image, Issue, Publication
 
 from . import filters, serializers
@@ -91,9 +89,7 @@ class ArchiveViewSetMixin:
         """
         if request.user.is_authenticated:
             return handler(request, *args, **kwargs)
-        # Hashed: a query string can be long and hold any character, a cache key should not.
-        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"api:{current_generation()}:{path}"
+        key = generation_key("api", request.get_full_path())
         cached = cache.get(key)
         if cached is not None:
             data, self.last_modified = cached

@@ -1,6 +1,7 @@
 """One generation token for everything the public API has cached.
 
-Anonymous API responses are cached under the current generation. Any change to the
+Anonymous API responses, and every list's count (``api.pagination``), are cached under
+the current generation (``generation_key``). Any change to the
 archive's content (a save or delete in the admin or the API, a bulk publish, an import)
 replaces the token once its transaction commits, so no response computed from the old
 data can be served again. A random token rather than a counter: if the cache evicts it,
@@ -12,6 +13,7 @@ an edit touches would be a second, easily stale, copy of the serializers' knowle
 Edits are rare next to reads; a miss costs one uncached request per page.
 """
 
+import hashlib
 import uuid
 
 from django.core.cache import cache
@@ -26,6 +28,13 @@ def current_generation() -> str:
         cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
         generation = cache.get(GENERATION_KEY)
     return generation
+
+
+def generation_key(namespace: str, identity: str) -> str:
+    """A cache key that the next change to the archive retires. ``identity`` is hashed:
+    it can be a long query string holding any character, which a cache key should not."""
+    digest = hashlib.sha256(identity.encode()).hexdigest()
+    return f"{namespace}:{current_generation()}:{digest}"
 
 
 def archive_changed(**_signal_kwargs) -> None:
