@@ -1,11 +1,11 @@
 """One generation token for everything the public API has cached.
 
 Anonymous API responses, and every list's count (``api.pagination``), are cached under
-the current generation (``generation_key``). Any change to the
-archive's content (a save or delete in the admin or the API, a bulk publish, an import)
-replaces the token once its transaction commits, so no response computed from the old
-data can be served again. A random token rather than a counter: if the cache evicts it,
-the next one cannot collide with a generation that still has responses stored.
+the current generation (``generation_key``). Any change to the archive's content (a save
+or delete in the admin or the API, a bulk publish, an import) replaces the token once
+its transaction commits, so no response computed from the old data can be served again.
+A random token rather than a counter: if the cache evicts it, the next one cannot
+collide with a generation that still has responses stored.
 
 Whole-archive invalidation is deliberately coarse: an article page embeds its issue,
 authors and books, and lists embed articles, so working out exactly which cached pages
