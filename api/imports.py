@@ -11,8 +11,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles.importing.reports import ACTIONS
-from articles.importing.services import import_uploads
+from articles.importing.reports import ACTIONS, ImportReport
+from articles.importing.runner import Upload, import_files
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -146,11 +146,13 @@ class ImportView(APIView):
     def post(self, request):
         form = ImportRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        report = import_uploads(
-            files=[(upload.name, upload.read()) for upload in form.validated_data["file"]],
-            dry_run=form.validated_data["dry_run"],
+        dry_run = form.validated_data["dry_run"]
+        reports = import_files(
+            [Upload(upload.name, upload.read()) for upload in form.validated_data["file"]],
+            dry_run=dry_run,
             publication=form.validated_data["publication"],
         )
+        report = ImportReport(dry_run=dry_run).add_all(reports)
         return Response(
             report.as_dict(),
             status=status.HTTP_400_BAD_REQUEST if report.failed else status.HTTP_200_OK,

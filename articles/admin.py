@@ -18,8 +18,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from .forms import ImageUploadField
-from .importing.reports import ACTIONS, KINDS
-from .importing.services import import_uploads
+from .importing.reports import ACTIONS, KINDS, ImportReport
+from .importing.runner import Upload, import_files
 from .models import (
     Article,
     ArticleAuthor,
@@ -327,7 +327,9 @@ class ArchiveImportAdminMixin:
         """The dry run's report, and a token for the files that passed it (or None)."""
         files = [(upload.name, upload.read()) for upload in form.cleaned_data["files"]]
         publication = form.cleaned_data["publication"]
-        report = import_uploads(files=files, publication=publication, dry_run=True)
+        uploads = [Upload(name, data) for name, data in files]
+        reports = import_files(uploads, publication=publication, dry_run=True)
+        report = ImportReport(dry_run=True).add_all(reports)
         folder = f"{self.import_storage_folder}/{uuid.uuid4().hex}"
         passed = [
             (name, default_storage.save(f"{folder}/{name}", ContentFile(data)))
@@ -360,7 +362,8 @@ class ArchiveImportAdminMixin:
             return None  # confirmed twice: the first confirmation imported them
         for _, stored in stash["files"]:
             default_storage.delete(stored)
-        return import_uploads(files=files, publication=stash["publication"])
+        uploads = [Upload(name, data) for name, data in files]
+        return ImportReport().add_all(import_files(uploads, publication=stash["publication"]))
 
 
 @admin.register(Article)

@@ -19,6 +19,7 @@ from django.utils.functional import cached_property
 from . import search
 from .caching import archive_changed
 from .expressions import CompiledSubquery, JSONList
+from .importing.records import IMAGE_COLUMNS
 from .validators import validate_image_file
 
 HEADING_MARKER = "## "
@@ -256,16 +257,19 @@ class ArticleQuerySet(models.QuerySet):
     def publish(self) -> int:
         """Publish these articles; those without a publication time get the current one."""
         now = timezone.now()
-        count = self.update(
+        return self._change(
+            now,
             status=Article.Status.PUBLISHED,
             published_at=models.functions.Coalesce("published_at", models.Value(now)),
-            updated_at=now,
         )
-        archive_changed()
-        return count
 
     def unpublish(self) -> int:
-        count = self.update(status=Article.Status.DRAFT, updated_at=timezone.now())
+        return self._change(timezone.now(), status=Article.Status.DRAFT)
+
+    def _change(self, now, **values) -> int:
+        """Update these articles in bulk as saving each would: with the derived fields,
+        and retiring the API's cached responses, which a bulk update sends no signal for."""
+        count = self.update(**values, **Article.derived_fields(now=now))
         archive_changed()
         return count
 
@@ -375,11 +379,12 @@ class Article(models.Model):
         return self.headline
 
     def save(self, *args, **kwargs):
-        self.word_count = body_word_count(self.body)
-        self.updated_at = timezone.now()
+        derived = self.derived_fields(now=timezone.now(), body=self.body)
+        for name, value in derived.items():
+            setattr(self, name, value)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "word_count", "updated_at"}
+            kwargs["update_fields"] = {*update_fields, *derived}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -387,6 +392,19 @@ class Article(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+    @staticmethod
+    def derived_fields(*, now, body: str | None = None) -> dict:
+        """The fields computed, never edited, for a write at ``now``: when the article last
+        changed and, when the write includes its body, the body's word count.
+
+        Every write sets them this way: ``save()``, the importer's bulk writes and the
+        bulk publish and unpublish actions.
+        """
+        derived = {"updated_at": now}
+        if body is not None:
+            derived["word_count"] = body_word_count(body)
+        return derived
 
     @property
     def lead_image(self) -> "Image | None":
@@ -574,13 +592,9 @@ class ReadingListEntryBook(models.Model):
     natural_key.dependencies = ["articles.readinglistentry", "articles.book"]
 
 
-# An image as the API shows it: the columns ``Image(**data)`` needs to give its file's URL.
-_IMAGE_JSON = JSONObject(
-    **{
-        name: name
-        for name in ("id", "position", "file", "caption", "credit", "alt_text", "width", "height")
-    }
-)
+# An image as the API reads it: its importable columns, from which ``Image(**data)``
+# gives its file's URL, with its id and position.
+_IMAGE_JSON = JSONObject(**{name: name for name in ("id", "position", *IMAGE_COLUMNS)})
 
 
 def _byline_data() -> JSONList:

@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from articles.importing.synthetic import synthetic_documents
+from articles.synthetic import synthetic_documents
 from tests.test_settings import PROJECT
 
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from articles.importing import synthetic
+from articles import synthetic
 from articles.models import Article, ArticleAuthor, Author, Book, Image, Issue, ReadingListGroup
 
 

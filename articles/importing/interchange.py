@@ -1,8 +1,8 @@
-"""The archive's JSON interchange format: one document per issue (docs/interchange.md).
+"""Reading the archive's JSON interchange format: one document per issue
+(docs/interchange.md), validated against its schema and read into records.
 
-``issue_document`` writes one from the database and ``parse_interchange`` reads one
-into records. Documents are deterministic: no timestamps, no database ids, every list
-in a stable order, so the same archive always exports to the same bytes.
+``parse_interchange`` reads a file's text, ``read_document`` a document already in
+memory; ``export`` writes documents.
 """
 
 import datetime as dt
@@ -14,9 +14,9 @@ from pathlib import Path
 import jsonschema
 import jsonschema_rs
 
-from articles.models import Issue
-
 from .records import (
+    BOOK_DETAILS,
+    IMAGE_COLUMNS,
     ArticleRecord,
     AuthorRecord,
     BookRecord,
@@ -87,101 +87,6 @@ def _inline_refs(node, definitions: dict):
     return inlined
 
 
-def dumps(document: dict) -> bytes:
-    """The document as UTF-8 JSON, two-space indented, with a final newline."""
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
-
-
-def _timestamp(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-def issue_document(issue: Issue) -> dict:
-    """The interchange document for an issue fetched with ``export_queryset``'s prefetches."""
-    articles = sorted(
-        issue.articles.all(),
-        key=lambda a: (a.published_at is None, a.published_at or dt.datetime.min, a.slug),
-    )
-    authors, books = {}, {}
-    for article in articles:
-        for byline in article.bylines.all():
-            authors[byline.author.slug] = byline.author
-        for group in article.reading_groups.all():
-            for entry in group.entries.all():
-                for link in entry.links.all():
-                    books[link.book.slug] = link.book
-                    for credit in link.book.credits.all():
-                        authors[credit.author.slug] = credit.author
-    return {
-        "version": VERSION,
-        "publication": {"slug": issue.publication.slug, "name": issue.publication.name},
-        "issue": {
-            "number": issue.number,
-            "slug": issue.slug,
-            "date": issue.date.isoformat() if issue.date else None,
-        },
-        "authors": [
-            {"slug": author.slug, "name": author.name, "bio": author.bio}
-            for _, author in sorted(authors.items())
-        ],
-        "books": [
-            {
-                "slug": book.slug,
-                "title": book.title,
-                "authors": [credit.author.slug for credit in book.credits.all()],
-                "publisher": book.publisher,
-                "year": book.year,
-                "isbn": book.isbn,
-                "series": book.series,
-                "volume": book.volume,
-            }
-            for _, book in sorted(books.items())
-        ],
-        "articles": [
-            {
-                "slug": article.slug,
-                "headline": article.headline,
-                "standfirst": article.standfirst,
-                "body": article.body,
-                "published_at": _timestamp(article.published_at),
-                "status": article.status,
-                "source": article.source,
-                "authors": [byline.author.slug for byline in article.bylines.all()],
-                "images": [
-                    {
-                        "caption": image.caption,
-                        "credit": image.credit,
-                        "alt_text": image.alt_text,
-                        "file": image.file.name or "",
-                        "width": image.width,
-                        "height": image.height,
-                    }
-                    for image in article.images.all()
-                ],
-                "reading_list": {
-                    "groups": [
-                        {
-                            "heading": group.heading,
-                            "entries": [
-                                {
-                                    "text": entry.text,
-                                    "books": [link.book.slug for link in entry.links.all()],
-                                }
-                                for entry in group.entries.all()
-                            ],
-                        }
-                        for group in article.reading_groups.all()
-                    ],
-                    "note": article.reading_list_note,
-                },
-            }
-            for article in articles
-        ],
-    }
-
-
 def parse_interchange(text: str, *, path: str) -> IssueRecord:
     """Validate a document against the schema and read it into records."""
     try:
@@ -226,23 +131,10 @@ def _records(document: dict, path: str) -> IssueRecord:
         author["slug"]: AuthorRecord(author["name"], author["slug"], author["bio"] or None)
         for author in document["authors"]
     }
-    books = {}
-    for index, book in enumerate(document["books"]):
-        books[book["slug"]] = BookRecord(
-            title=book["title"],
-            authors=tuple(
-                _lookup(authors, slug, ("books", index, "authors", position), "authors")
-                for position, slug in enumerate(book["authors"])
-            ),
-            slug=book["slug"],
-            # Empty details mean "not known here": a stale document must not erase an
-            # ISBN an editor has since added to a book shared by many articles.
-            publisher=book["publisher"] or None,
-            year=book["year"],
-            isbn=book["isbn"] or None,
-            series=book["series"] or None,
-            volume=book["volume"],
-        )
+    books = {
+        book["slug"]: _book(book, ("books", index), authors)
+        for index, book in enumerate(document["books"])
+    }
     articles = []
     seen = set()
     for index, article in enumerate(document["articles"]):
@@ -252,63 +144,7 @@ def _records(document: dict, path: str) -> IssueRecord:
                 (*where, "slug"), f"expected each article once, found {article['slug']!r} again"
             )
         seen.add(article["slug"])
-        published_at = _datetime(article["published_at"], (*where, "published_at"))
-        if article["status"] == "published" and published_at is None:
-            raise RecordError(
-                (*where, "published_at"),
-                "expected a publication time for a published article, found null",
-            )
-        articles.append(
-            ArticleRecord(
-                headline=article["headline"],
-                standfirst=article["standfirst"],
-                body=article["body"],
-                published_at=published_at,
-                where=where,
-                status=article["status"],
-                slug=article["slug"],
-                authors=[
-                    _lookup(authors, slug, (*where, "authors", position), "authors")
-                    for position, slug in enumerate(article["authors"])
-                ],
-                images=[
-                    _image(image, (*where, "images", i))
-                    for i, image in enumerate(article["images"])
-                ],
-                reading_groups=[
-                    GroupRecord(
-                        heading=group["heading"],
-                        entries=tuple(
-                            EntryRecord(
-                                text=entry["text"],
-                                books=tuple(
-                                    _lookup(
-                                        books,
-                                        slug,
-                                        (
-                                            *where,
-                                            "reading_list",
-                                            "groups",
-                                            g,
-                                            "entries",
-                                            e,
-                                            "books",
-                                            b,
-                                        ),
-                                        "books",
-                                    )
-                                    for b, slug in enumerate(entry["books"])
-                                ),
-                            )
-                            for e, entry in enumerate(group["entries"])
-                        ),
-                    )
-                    for g, group in enumerate(article["reading_list"]["groups"])
-                ],
-                reading_list_note=article["reading_list"]["note"],
-                source=article["source"],
-            )
-        )
+        articles.append(_article(article, where, authors, books))
     issue = document["issue"]
     return IssueRecord(
         publication_name=document["publication"]["name"],
@@ -318,6 +154,71 @@ def _records(document: dict, path: str) -> IssueRecord:
         date=_date(issue["date"], ("issue", "date")),
         where=("issue",),
         articles=articles,
+    )
+
+
+def _book(book: dict, where: Where, authors: dict[str, AuthorRecord]) -> BookRecord:
+    return BookRecord(
+        title=book["title"],
+        authors=tuple(
+            _lookup(authors, slug, (*where, "authors", position), "authors")
+            for position, slug in enumerate(book["authors"])
+        ),
+        slug=book["slug"],
+        # Empty details mean "not known here": a stale document must not erase an ISBN
+        # an editor has since added to a book shared by many articles.
+        **{name: book[name] if book[name] != "" else None for name in BOOK_DETAILS},
+    )
+
+
+def _article(
+    article: dict,
+    where: Where,
+    authors: dict[str, AuthorRecord],
+    books: dict[str, BookRecord],
+) -> ArticleRecord:
+    published_at = _datetime(article["published_at"], (*where, "published_at"))
+    if article["status"] == "published" and published_at is None:
+        raise RecordError(
+            (*where, "published_at"),
+            "expected a publication time for a published article, found null",
+        )
+    reading_list = article["reading_list"]
+    return ArticleRecord(
+        headline=article["headline"],
+        standfirst=article["standfirst"],
+        body=article["body"],
+        published_at=published_at,
+        where=where,
+        status=article["status"],
+        slug=article["slug"],
+        authors=[
+            _lookup(authors, slug, (*where, "authors", position), "authors")
+            for position, slug in enumerate(article["authors"])
+        ],
+        images=[_image(image, (*where, "images", i)) for i, image in enumerate(article["images"])],
+        reading_groups=[
+            _group(group, (*where, "reading_list", "groups", g), books)
+            for g, group in enumerate(reading_list["groups"])
+        ],
+        reading_list_note=reading_list["note"],
+        source=article["source"],
+    )
+
+
+def _group(group: dict, where: Where, books: dict[str, BookRecord]) -> GroupRecord:
+    return GroupRecord(
+        heading=group["heading"],
+        entries=tuple(
+            EntryRecord(
+                text=entry["text"],
+                books=tuple(
+                    _lookup(books, slug, (*where, "entries", e, "books", b), "books")
+                    for b, slug in enumerate(entry["books"])
+                ),
+            )
+            for e, entry in enumerate(group["entries"])
+        ),
     )
 
 
@@ -336,14 +237,7 @@ def _image(image: dict, where: Where) -> ImageRecord:
         raise RecordError(
             (*where, "width"), "expected the width and height of an image with a file, found null"
         )
-    return ImageRecord(
-        caption=image["caption"],
-        credit=image["credit"],
-        alt_text=image["alt_text"],
-        file=image["file"],
-        width=image["width"],
-        height=image["height"],
-    )
+    return ImageRecord(**{name: image[name] for name in IMAGE_COLUMNS})
 
 
 def _datetime(value: str | None, where: Where) -> dt.datetime | None:

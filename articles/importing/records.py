@@ -1,22 +1,33 @@
 """What a source says about one issue, before it touches the database.
 
-Both parsers (scraped text and interchange JSON) produce these records; the loader
-in ``services`` writes them. ``None`` on an optional field means "the source does not
-say", so an import leaves whatever an editor put there; an empty string means "the
-source says it is empty".
+Both parsers (scraped text and interchange JSON) produce these records; the ``loader``
+writes them. ``None`` on an optional field means "the source does not say", so an
+import leaves whatever an editor put there; an empty string means "the source says it
+is empty".
+
+A record's fields marked ``COLUMN`` are the model's columns of the same name: the
+loader compares and writes them, the export writes them and the API reads them by
+these names (``columns()``), so a new importable column is one field here.
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
+from django.apps import apps
 from django.utils.text import slugify
-
-from articles.models import Article
 
 # Where a record came from inside its file: a line number for scraped text, a JSON
 # path such as ("articles", 2, "headline") for an interchange document.
 Where = int | tuple[str | int, ...]
-_SLUG_LENGTH = Article._meta.get_field("slug").max_length
+
+
+# The metadata of a record field that is the model column of the same name.
+COLUMN = {"column": True}
+
+
+def columns(record_class) -> tuple[str, ...]:
+    """The names of a record's ``COLUMN`` fields, in the order they are declared."""
+    return tuple(f.name for f in fields(record_class) if f.metadata.get("column"))
 
 
 class ImportFileError(Exception):
@@ -61,11 +72,11 @@ class BookRecord:
     title: str
     authors: tuple[AuthorRecord, ...] = ()
     slug: str = ""
-    publisher: str | None = None
-    year: int | None = None
-    isbn: str | None = None
-    series: str | None = None
-    volume: int | None = None
+    publisher: str | None = field(default=None, metadata=COLUMN)
+    year: int | None = field(default=None, metadata=COLUMN)
+    isbn: str | None = field(default=None, metadata=COLUMN)
+    series: str | None = field(default=None, metadata=COLUMN)
+    volume: int | None = field(default=None, metadata=COLUMN)
 
     @property
     def key(self) -> tuple[str, frozenset[str]]:
@@ -74,24 +85,27 @@ class BookRecord:
 
     def known_fields(self) -> dict[str, str | int]:
         """The optional details the source gives (``None`` ones it leaves to editors)."""
-        details = {
-            "publisher": self.publisher,
-            "year": self.year,
-            "isbn": self.isbn,
-            "series": self.series,
-            "volume": self.volume,
-        }
+        details = {name: getattr(self, name) for name in BOOK_DETAILS}
         return {name: value for name, value in details.items() if value is not None}
 
 
 @dataclass(frozen=True)
 class ImageRecord:
-    caption: str
-    credit: str | None = None
-    alt_text: str | None = None
-    file: str | None = None
-    width: int | None = None
-    height: int | None = None
+    """An image: a scraped page gives only its caption; a record with a ``file`` (an
+    interchange document's) gives every column."""
+
+    caption: str = field(metadata=COLUMN)
+    credit: str | None = field(default=None, metadata=COLUMN)
+    alt_text: str | None = field(default=None, metadata=COLUMN)
+    file: str | None = field(default=None, metadata=COLUMN)
+    width: int | None = field(default=None, metadata=COLUMN)
+    height: int | None = field(default=None, metadata=COLUMN)
+
+    def given_columns(self) -> dict[str, str | int | None]:
+        """The columns this record speaks for: with a file all of them, else the caption."""
+        if self.file is None:
+            return {"caption": self.caption}
+        return {name: getattr(self, name) for name in IMAGE_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -108,18 +122,18 @@ class GroupRecord:
 
 @dataclass
 class ArticleRecord:
-    headline: str
-    standfirst: str
-    body: str
-    published_at: dt.datetime | None
-    where: Where
-    status: str = "published"
+    headline: str = field(metadata=COLUMN)
+    standfirst: str = field(metadata=COLUMN)
+    body: str = field(metadata=COLUMN)
+    published_at: dt.datetime | None = field(metadata=COLUMN)
+    where: Where = field(kw_only=True)
+    status: str = field(default="published", metadata=COLUMN)
     slug: str = ""
     authors: list[AuthorRecord] = field(default_factory=list)
     images: list[ImageRecord] = field(default_factory=list)
     reading_groups: list[GroupRecord] = field(default_factory=list)
-    reading_list_note: str = ""
-    source: str = ""
+    reading_list_note: str = field(default="", metadata=COLUMN)
+    source: str = field(default="", metadata=COLUMN)
 
     def slug_candidates(self, issue_slug: str) -> list[str]:
         """An interchange slug is the article's key; a scraped headline's slug may clash
@@ -127,8 +141,9 @@ class ArticleRecord:
         the issue."""
         if self.slug:
             return [self.slug]
-        base = slugify(self.headline)[:_SLUG_LENGTH].strip("-") or "article"
-        return [base, f"{base[: _SLUG_LENGTH - len(issue_slug) - 1].strip('-')}-{issue_slug}"]
+        length = apps.get_model("articles", "Article")._meta.get_field("slug").max_length
+        base = slugify(self.headline)[:length].strip("-") or "article"
+        return [base, f"{base[: length - len(issue_slug) - 1].strip('-')}-{issue_slug}"]
 
 
 @dataclass
@@ -145,3 +160,8 @@ class IssueRecord:
     @property
     def publication_key(self) -> str:
         return self.publication_slug or slugify(self.publication_name)
+
+
+BOOK_DETAILS = columns(BookRecord)
+IMAGE_COLUMNS = columns(ImageRecord)
+ARTICLE_COLUMNS = columns(ArticleRecord)

@@ -1,6 +1,7 @@
 """What an import did: per file, and over a run of many files."""
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .records import ImportFileError
@@ -43,7 +44,7 @@ class ImportReport:
 
     The API and the admin show each file's result; a command importing a whole archive
     keeps only the totals and the failures, so that its memory does not grow with the
-    archive (100,000 articles' per-article results held 36 MB).
+    archive (a result per article, however many the archive holds).
     """
 
     dry_run: bool = False
@@ -53,6 +54,11 @@ class ImportReport:
     failed: list[FileReport] = field(default_factory=list)
     read: int = 0
     totals: Counter = field(default_factory=Counter)
+
+    def add_all(self, reports: Iterable[FileReport]) -> "ImportReport":
+        for report in reports:
+            self.add(report)
+        return self
 
     def add(self, report: FileReport) -> None:
         self.read += 1

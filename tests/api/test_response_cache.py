@@ -6,10 +6,10 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
-from articles.importing.services import import_file
 from articles.models import Article, Author, Issue
 from tests.conftest import SAMPLES_DIR
 from tests.factories import ArticleFactory
+from tests.importing.conftest import import_file
 
 SEED = "/api/v1/articles/trotskys-socialism/"
 REDIS_URL = "redis://127.0.0.1:6379/15"

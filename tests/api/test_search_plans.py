@@ -16,8 +16,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from articles import search
-from articles.importing import synthetic
+from articles import search, synthetic
 from articles.models import Article
 from tests.factories import ArticleFactory
 

@@ -34,9 +34,10 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from articles.importing import interchange, synthetic  # noqa: E402
-from articles.importing.synthetic import SyntheticArchive  # noqa: E402
+from articles import synthetic  # noqa: E402
+from articles.importing import export  # noqa: E402
 from articles.models import Article  # noqa: E402
+from articles.synthetic import SyntheticArchive  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 IMPORT_TITLE = "Benchmark Import Weekly"
@@ -363,7 +364,7 @@ class Benchmark:
                 title=IMPORT_TITLE,
             )
             for number, document in enumerate(batch.documents()):
-                (folder / f"{number:06}.json").write_bytes(interchange.dumps(document))
+                (folder / f"{number:06}.json").write_bytes(export.dumps(document))
             child = subprocess.run(
                 [sys.executable, "-m", "tests.benchmarks.import_run", str(folder), str(jobs)],
                 cwd=REPO,

@@ -1,6 +1,6 @@
 import pytest
 
-from articles.importing.services import import_file
+from articles.importing.runner import Upload, import_files
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -41,8 +41,14 @@ def database_state() -> dict[str, list[tuple]]:
     }
 
 
+def import_file(*, name, data, **options):
+    """Import one file's bytes through the importer's runner; its report."""
+    [report] = import_files([Upload(name, data)], **options)
+    return report
+
+
 def import_one(path, **options):
-    """Import one file from disk through the importer's service."""
+    """Import one file from disk through the importer's runner."""
     return import_file(name=str(path), data=path.read_bytes(), **options)
 
 

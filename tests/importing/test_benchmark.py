@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from articles.importing import interchange
-from articles.importing.synthetic import synthetic_documents
+from articles.importing import export
 from articles.models import Article
+from articles.synthetic import synthetic_documents
 
 ARTICLES = int(os.environ.get("ARCHIVE_IMPORT_BENCHMARK", "200"))
 # Issues of 50 articles, as in the performance baseline's archive (150,000 in 3,000 issues).
@@ -33,7 +33,7 @@ def test_import_rate_from_interchange_documents(tmp_path, capsys, jobs):
         pytest.skip("--jobs needs PostgreSQL")
     documents = synthetic_documents(articles=ARTICLES, per_issue=PER_ISSUE)
     for number, document in enumerate(documents, 1):
-        (tmp_path / f"{number:06}.json").write_bytes(interchange.dumps(document))
+        (tmp_path / f"{number:06}.json").write_bytes(export.dumps(document))
     first = timed_import(tmp_path, jobs)
     assert Article.objects.count() == ARTICLES
     updated_at = Article.objects.order_by("-updated_at").values_list("updated_at", flat=True)[0]

@@ -7,7 +7,7 @@ import pytest
 from django.core import serializers
 from django.db import connection
 
-from articles.importing.services import import_file, import_paths
+from articles.importing.runner import DiskFile, import_files
 from articles.models import Article, Author, Book, Image, Issue, ReadingListEntry
 from articles.search import GIN_INDEX
 from tests.conftest import SAMPLES_DIR, SEED_SOURCE
@@ -17,6 +17,7 @@ from tests.importing.conftest import (
     SAMPLES,
     SCRAPED,
     database_state,
+    import_file,
     import_one,
     row_counts,
 )
@@ -268,7 +269,7 @@ def test_an_import_merges_the_search_index_pending_list(db):
         assert cursor.fetchone()[0] == ["gin_pending_list_limit=16384"]
     ArticleFactory(body="Waiting to be merged.")
     assert pending_tuples() > 0
-    reports = list(import_paths(paths=SCRAPED))
+    reports = list(import_files(map(DiskFile, SCRAPED)))
     assert [report.error for report in reports] == [None] * len(SCRAPED)
     assert pending_tuples() == 0
     assert Article.objects.search("Trotsky").filter(slug="trotskys-socialism").exists()

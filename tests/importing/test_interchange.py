@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from articles.importing import interchange
-from articles.importing.services import export_archive, export_queryset, import_file
+from articles.importing.export import export_archive, export_queryset
 from articles.models import Article, Author, Book, Image, Issue
-from tests.importing.conftest import ARCHIVE_MODELS, database_state, import_one
+from tests.importing.conftest import ARCHIVE_MODELS, database_state, import_file, import_one
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures/interchange/socialist-worker-2215.json"
 

@@ -36,8 +36,8 @@ def prepare(work: Path, articles: int, batches: int, batch_articles: int) -> Non
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Permission
 
-    from articles.importing.synthetic import synthetic_documents
     from articles.models import Article
+    from articles.synthetic import synthetic_documents
 
     if articles % PER_ISSUE or batch_articles % PER_ISSUE:
         sys.exit(f"article counts must be multiples of {PER_ISSUE}, the issue size")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.importing.services import export_archive, export_queryset
+from articles.importing.export import export_archive, export_queryset
 
 
 class Command(BaseCommand):

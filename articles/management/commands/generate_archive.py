@@ -2,7 +2,7 @@
 
 A real archive of a weekly since 1968 holds hundreds of thousands of articles; the
 benchmark (``python -m tests.benchmarks``) needs one of that size whose search words,
-bylines and reading lists are known in advance (``articles.importing.synthetic``
+bylines and reading lists are known in advance (``articles.synthetic``
 says which words are common, rare and absent). The documents go through the importer's
 own write path, issue by issue, so the archive is built the way real imports build it,
 and the same seed always gives the same archive.
@@ -15,8 +15,7 @@ from django.db import connection
 from tqdm import tqdm
 
 from articles.importing.reports import ImportReport
-from articles.importing.services import import_documents
-from articles.importing.synthetic import SyntheticArchive
+from articles.importing.runner import import_files
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -27,6 +26,7 @@ from articles.models import (
     ReadingListEntryBook,
     ReadingListGroup,
 )
+from articles.synthetic import SyntheticArchive
 
 # The tables a load fills: analysed afterwards so the planner knows their new sizes.
 LOADED_MODELS = (
@@ -76,9 +76,7 @@ class Command(BaseCommand):
         )
         report = ImportReport(dry_run=dry_run, keep_files=False)
         started = time.perf_counter()
-        reports = import_documents(
-            make_document=archive.document, count=archive.issues, dry_run=dry_run, jobs=jobs
-        )
+        reports = import_files(archive.sources(), dry_run=dry_run, jobs=jobs)
         with tqdm(
             total=articles,
             unit="article",

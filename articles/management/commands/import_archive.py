@@ -14,7 +14,7 @@ from django.db import connection
 from tqdm import tqdm
 
 from articles.importing.reports import ImportReport
-from articles.importing.services import find_files, import_paths
+from articles.importing.runner import DiskFile, find_files, import_files
 
 # Without a terminal, a progress line this often (and after the last file).
 PROGRESS_EVERY_SECONDS = 10
@@ -75,7 +75,9 @@ class Command(BaseCommand):
         )
         last_line_at = time.monotonic()
         with bar:
-            reports = import_paths(paths=files, publication=publication, dry_run=dry_run, jobs=jobs)
+            reports = import_files(
+                map(DiskFile, files), publication=publication, dry_run=dry_run, jobs=jobs
+            )
             for done, file_report in enumerate(reports, 1):
                 report.add(file_report)
                 bar.update()

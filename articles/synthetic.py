@@ -1,4 +1,5 @@
-"""A reproducible synthetic archive, as interchange documents: one per weekly issue.
+"""Synthetic data for benchmarks: a reproducible archive of interchange documents, one
+per weekly issue.
 
 ``manage.py generate_archive`` loads it for benchmarks, and the importer's tests measure
 themselves with it. The same seed always gives the same documents, and each issue's
@@ -31,7 +32,8 @@ from functools import cache
 
 from django.utils.text import slugify
 
-from .interchange import VERSION
+from articles.importing.interchange import VERSION
+from articles.importing.runner import ParsedFile, parse_document
 
 COMMON_WORD = "government"
 MEDIUM_WORD = "election"
@@ -198,8 +200,8 @@ class SyntheticArchive:
         return map(self.document, range(self.issues))
 
     # Worker processes receive a copy of the archive with every issue they are given, so
-    # its pools live in module-level caches rather than on the instance: rebuilt per
-    # issue, they cost 5 ms an article at 20,000 authors.
+    # its pools live in module-level caches rather than on the instance: built once per
+    # process, not once per issue.
     @property
     def _words(self) -> tuple[list[str], list[float]]:
         return _vocabulary(self.seed)
@@ -225,7 +227,8 @@ class SyntheticArchive:
             [rng.randint(10, 25) for _ in range(rng.randint(3, 5))]
             for _ in range(rng.randint(10, 14))
         ]
-        # One draw for the whole body: drawing sentence by sentence costs twice the time.
+        # One draw for the whole body rather than one per sentence: the body is most of the
+        # generator's work.
         words = iter(self._text(rng, sum(map(sum, lengths))))
         paragraphs = [
             [" ".join(itertools.islice(words, length)).capitalize() + "." for length in sentences]
@@ -240,6 +243,46 @@ class SyntheticArchive:
         text.insert(len(text) // 2, "## " + self._sentence(rng, rng.randint(2, 5))[:-1])
         return "\n\n".join(text)
 
+    def _reading_groups(
+        self, rng: random.Random, used_books: dict[str, dict], used_authors: set[str]
+    ) -> list[dict]:
+        """One or two groups of one to three entries from the shared pool of books; the
+        books named, and their authors, are noted in ``used_books`` and ``used_authors``."""
+        groups = []
+        for _ in range(rng.randint(1, 2)):
+            entries = []
+            for _ in range(rng.randint(1, 3)):
+                named = rng.sample(self._book_pool, rng.choice((1, 1, 1, 2)))
+                for book in named:
+                    used_books[book["slug"]] = book
+                    used_authors.update(book["authors"])
+                entries.append(
+                    {
+                        "text": "; ".join(book["title"] for book in named),
+                        "books": [book["slug"] for book in named],
+                    }
+                )
+            groups.append({"heading": self._sentence(rng, 3)[:-1] + ":", "entries": entries})
+        return groups
+
+    def _images(self, rng: random.Random, photographer: str) -> list[dict]:
+        """Captioned images with no file, on 30% of articles."""
+        return [
+            {
+                "caption": self._sentence(rng, rng.randint(5, 12)),
+                "credit": rng.choice(("", f"Photo: {photographer}")),
+                "alt_text": "",
+                "file": "",
+                "width": None,
+                "height": None,
+            }
+            for _ in range(rng.choice((1, 1, 2, 3)) if rng.random() < 0.3 else 0)
+        ]
+
+    def sources(self) -> Iterator["GeneratedIssue"]:
+        """The archive's issues as sources for the importer, each generated when imported."""
+        return (GeneratedIssue(self, index) for index in range(self.issues))
+
     def document(self, index: int) -> dict:
         """The interchange document of the issue at ``index`` (0 for the first)."""
         rng = random.Random(f"{self.seed}:issue:{index}")
@@ -248,7 +291,6 @@ class SyntheticArchive:
         publication = slugify(title)
         date = FIRST_ISSUE + dt.timedelta(weeks=number)
         authors, author_weights = self._author_pool
-        books = self._book_pool
         names = dict(authors)
         used_authors, used_books, articles = set(), {}, []
         first = index * self.per_issue
@@ -262,33 +304,8 @@ class SyntheticArchive:
             used_authors.update(byline)
             groups = []
             if rng.random() < 0.10:
-                for _ in range(rng.randint(1, 2)):
-                    entries = []
-                    for _ in range(rng.randint(1, 3)):
-                        named = rng.sample(books, rng.choice((1, 1, 1, 2)))
-                        for book in named:
-                            used_books[book["slug"]] = book
-                            used_authors.update(book["authors"])
-                        entries.append(
-                            {
-                                "text": "; ".join(book["title"] for book in named),
-                                "books": [book["slug"] for book in named],
-                            }
-                        )
-                    groups.append(
-                        {"heading": self._sentence(rng, 3)[:-1] + ":", "entries": entries}
-                    )
-            images = [
-                {
-                    "caption": self._sentence(rng, rng.randint(5, 12)),
-                    "credit": rng.choice(("", f"Photo: {names[byline[0]]}")),
-                    "alt_text": "",
-                    "file": "",
-                    "width": None,
-                    "height": None,
-                }
-                for _ in range(rng.choice((1, 1, 2, 3)) if rng.random() < 0.3 else 0)
-            ]
+                groups = self._reading_groups(rng, used_books, used_authors)
+            images = self._images(rng, names[byline[0]])
             headline = self._sentence(rng, rng.randint(3, 8))[:-1]
             published_at = dt.datetime.combine(date, dt.time(6), dt.UTC) + dt.timedelta(
                 minutes=10 * (n - first)
@@ -325,6 +342,20 @@ class SyntheticArchive:
             "books": [used_books[slug] for slug in sorted(used_books)],
             "articles": articles,
         }
+
+
+@dataclass(frozen=True)
+class GeneratedIssue:
+    """One issue of a synthetic archive, as the importer's runner takes a file: the worker
+    that imports it generates it, so generating runs in parallel too and no document is
+    held longer than its import."""
+
+    archive: SyntheticArchive
+    index: int
+
+    def parse(self, *, publication: str) -> ParsedFile:
+        document = self.archive.document(self.index)
+        return parse_document(name=f"{document['issue']['slug']}.json", document=document)
 
 
 def synthetic_documents(

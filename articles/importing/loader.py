@@ -1,0 +1,354 @@
+"""The loader: one parsed issue into rows.
+
+Records are matched by natural keys (publication slug + issue number, article slug,
+author slug from the name, book title + authors), so a second import of a file changes
+nothing and a corrected file updates its records in place. Work is batched per issue: a
+constant number of queries however many articles it holds, and nothing written when
+nothing changed. The runner calls ``load_issue`` inside the file's transaction.
+
+Concurrency: the issue row is locked for the whole transaction, so two imports of one
+issue run one after the other and the second finds the first's articles. Rows that
+imports of different issues share are created so that a race waits rather than fails:
+the issue and publication through ``get_or_create``, authors and books by inserts that
+skip conflicts and then read the winner's row. Whatever still clashes (a deadlock, two
+issues claiming one article slug) raises, and the runner tries the file again.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    Image,
+    Issue,
+    Publication,
+    ReadingListEntry,
+    ReadingListEntryBook,
+    ReadingListGroup,
+)
+
+from .catalogue import load_authors, load_books
+from .records import (
+    ARTICLE_COLUMNS,
+    IMAGE_COLUMNS,
+    ArticleRecord,
+    ImageRecord,
+    IssueRecord,
+    RecordError,
+)
+from .reports import FileReport
+
+
+def load_issue(record: IssueRecord, report: FileReport) -> None:
+    """Write one issue's records, counting what happened to each kind in ``report``."""
+    issue = _issue(record, report)
+    author_records = [a for article in record.articles for a in article.authors]
+    book_records = [
+        book
+        for article in record.articles
+        for group in article.reading_groups
+        for entry in group.entries
+        for book in entry.books
+    ]
+    author_records += [a for book in book_records for a in book.authors]
+    author_ids = load_authors(author_records, report)
+    book_ids = load_books(book_records, author_ids, report)
+    _ArticleWrites(issue, author_ids, book_ids).load(record.articles, report)
+
+
+def _issue(record: IssueRecord, report: FileReport) -> Issue:
+    """The issue, created if new and locked until the file's transaction ends."""
+    publication = (
+        Publication.objects.filter(slug=record.publication_key).first()
+        or Publication.objects.filter(name=record.publication_name).first()
+        or Publication.objects.get_or_create(
+            slug=record.publication_key, defaults={"name": record.publication_name}
+        )[0]
+    )
+    # No join to the publication: locking its row would serialise every import of it.
+    # get_or_create inserts in a savepoint, so losing a race to create the issue means
+    # waiting for the winner to commit, then locking its row.
+    issue, created = (
+        Issue.objects.select_related(None)
+        .select_for_update()
+        .get_or_create(
+            publication=publication,
+            number=record.number,
+            defaults={
+                "slug": record.slug or f"{publication.slug}-{record.number}",
+                "date": record.date,
+            },
+        )
+    )
+    if created:
+        report.count("issues", "created")
+    elif record.date is not None and issue.date != record.date:
+        issue.date = record.date
+        issue.save(update_fields=["date"])
+        report.count("issues", "updated")
+    else:
+        report.count("issues", "unchanged")
+    return issue
+
+
+# An article's byline as author ids, its images as rows of columns by name, and its
+# reading list as (heading, ((entry text, book ids), …)) groups: the loader's comparable
+# form of what the database and a record hold.
+Bylines = tuple[int, ...]
+ImageRow = dict[str, str | int | None]
+ReadingList = tuple[tuple[str, tuple[tuple[str, tuple[int, ...]], ...]], ...]
+
+
+@dataclass
+class _Existing:
+    """The current bylines, images and reading lists of the articles records matched."""
+
+    bylines: dict[int, Bylines] = field(default_factory=lambda: defaultdict(tuple))
+    images: dict[int, list[ImageRow]] = field(default_factory=lambda: defaultdict(list))
+    reading: dict[int, ReadingList] = field(default_factory=lambda: defaultdict(tuple))
+
+    @classmethod
+    def load(cls, article_ids: list[int]) -> "_Existing":
+        existing = cls()
+        if not article_ids:
+            return existing
+        for article_id, author_id in ArticleAuthor.objects.filter(
+            article_id__in=article_ids
+        ).values_list("article_id", "author_id"):
+            existing.bylines[article_id] += (author_id,)
+        for row in Image.objects.filter(article_id__in=article_ids).values(
+            "article_id", "id", "position", *IMAGE_COLUMNS
+        ):
+            existing.images[row.pop("article_id")].append(row)
+        existing._load_reading_lists(article_ids)
+        return existing
+
+    def _load_reading_lists(self, article_ids: list[int]) -> None:
+        # One query for the three levels of every reading list, in print order.
+        rows = (
+            ReadingListGroup.objects.filter(article_id__in=article_ids)
+            .order_by(
+                "article_id",
+                "position",
+                "id",
+                "entries__position",
+                "entries__id",
+                "entries__links__position",
+                "entries__links__id",
+            )
+            .values_list(
+                "article_id",
+                "id",
+                "heading",
+                "entries__id",
+                "entries__text",
+                "entries__links__book_id",
+            )
+        )
+        groups = {}
+        for article_id, group_id, heading, entry_id, text, book_id in rows:
+            entries = groups.setdefault(group_id, (article_id, heading, {}))[2]
+            if entry_id is not None:
+                books = entries.setdefault(entry_id, (text, []))[1]
+                if book_id is not None:
+                    books.append(book_id)
+        for article_id, heading, entries in groups.values():
+            entries = tuple((text, tuple(books)) for text, books in entries.values())
+            self.reading[article_id] += ((heading, entries),)
+
+
+class _ArticleWrites:
+    """An issue's articles compared with what the database holds, then written in bulk."""
+
+    def __init__(self, issue: Issue, author_ids: dict[str, int], book_ids: dict[tuple, int]):
+        self.issue = issue
+        self.author_ids = author_ids
+        self.book_ids = book_ids
+        self.now = timezone.now()
+        self.new: list[tuple[Article, Bylines, ReadingList, list[ImageRecord]]] = []
+        self.changed: list[Article] = []
+        self.rewrite_bylines: list[tuple[Article, Bylines]] = []
+        self.rewrite_reading: list[tuple[Article, ReadingList]] = []
+        self.images = _ImagePlan()
+
+    def load(self, records: list[ArticleRecord], report: FileReport) -> None:
+        matches = _match_articles(records, self.issue)
+        existing = _Existing.load([article.id for _, article, _ in matches if article])
+        for record, article, slug in matches:
+            if article is None:
+                article = Article(slug=slug, created_at=self.now)
+                self._assign(article, record)
+                self.new.append(
+                    (article, self._byline(record), self._reading_list(record), record.images)
+                )
+                action = "created"
+            else:
+                action = self._compare(article, record, existing)
+            report.count("articles", action)
+            report.articles.append(
+                {"slug": article.slug, "headline": article.headline, "action": action}
+            )
+        self._write(report)
+
+    def _columns(self, record: ArticleRecord) -> dict:
+        return {"issue_id": self.issue.id, **{n: getattr(record, n) for n in ARTICLE_COLUMNS}}
+
+    def _assign(self, article: Article, record: ArticleRecord) -> None:
+        """Set the record's columns on the article, and the fields derived from them."""
+        derived = Article.derived_fields(now=self.now, body=record.body)
+        for name, value in {**self._columns(record), **derived}.items():
+            setattr(article, name, value)
+
+    def _byline(self, record: ArticleRecord) -> Bylines:
+        return tuple(dict.fromkeys(self.author_ids[author.key] for author in record.authors))
+
+    def _reading_list(self, record: ArticleRecord) -> ReadingList:
+        return tuple(
+            (
+                group.heading,
+                tuple(
+                    (entry.text, tuple(dict.fromkeys(self.book_ids[b.key] for b in entry.books)))
+                    for entry in group.entries
+                ),
+            )
+            for group in record.reading_groups
+        )
+
+    def _compare(self, article: Article, record: ArticleRecord, existing: _Existing) -> str:
+        """Plan the article's changes, if it has any; the action to report."""
+        bylines, reading = self._byline(record), self._reading_list(record)
+        images_changed = self.images.compare(article, existing.images[article.id], record.images)
+        bylines_changed = existing.bylines[article.id] != bylines
+        reading_changed = existing.reading[article.id] != reading
+        columns_changed = any(
+            getattr(article, name) != value for name, value in self._columns(record).items()
+        )
+        if not (columns_changed or images_changed or bylines_changed or reading_changed):
+            return "unchanged"
+        self._assign(article, record)
+        self.changed.append(article)
+        if bylines_changed:
+            self.rewrite_bylines.append((article, bylines))
+        if reading_changed:
+            self.rewrite_reading.append((article, reading))
+        return "updated"
+
+    def _write(self, report: FileReport) -> None:
+        Article.objects.bulk_create([article for article, *_ in self.new], batch_size=500)
+        derived = Article.derived_fields(now=self.now, body="")
+        Article.objects.bulk_update(
+            self.changed, ["issue_id", *ARTICLE_COLUMNS, *derived], batch_size=100
+        )
+        for article, *_, images in self.new:
+            self.images.compare(article, [], images)
+        self.images.apply(report)
+
+        ArticleAuthor.objects.filter(article__in=[a for a, _ in self.rewrite_bylines]).delete()
+        ArticleAuthor.objects.bulk_create(
+            ArticleAuthor(article=article, author_id=author_id, position=position)
+            for article, bylines in [*[(a, b) for a, b, *_ in self.new], *self.rewrite_bylines]
+            for position, author_id in enumerate(bylines)
+        )
+        ReadingListGroup.objects.filter(article__in=[a for a, _ in self.rewrite_reading]).delete()
+        _create_reading_lists([*[(a, r) for a, _, r, _ in self.new], *self.rewrite_reading])
+
+
+def _match_articles(
+    records: list[ArticleRecord], issue: Issue
+) -> list[tuple[ArticleRecord, Article | None, str]]:
+    """Each record with its article (None if new) and slug, by the records' slug keys."""
+    options = [record.slug_candidates(issue.slug) for record in records]
+    found = Article.objects.order_by().in_bulk({s for o in options for s in o}, field_name="slug")
+    matches, claimed = [], set()
+    for record, choices in zip(records, options, strict=True):
+        if len(choices) == 1:
+            article = found.get(choices[0])
+        else:
+            article = next(
+                (found[s] for s in choices if s in found and found[s].issue_id == issue.id), None
+            )
+        slug = article.slug if article else next((s for s in choices if s not in found), None)
+        if slug is None:
+            raise RecordError(
+                record.where,
+                f"expected a headline whose slug {choices[0]!r} is free or this issue's, "
+                "found it taken by another issue's article",
+            )
+        if slug in claimed:
+            raise RecordError(record.where, f"expected each article once, found {slug!r} twice")
+        claimed.add(slug)
+        matches.append((record, article, slug))
+    return matches
+
+
+class _ImagePlan:
+    """Images matched by position and compared column by column: a record speaks only for
+    the columns it gives (``ImageRecord.given_columns``), so a file an editor uploaded for
+    a caption-only image survives a re-import of the scraped page."""
+
+    def __init__(self):
+        self.create: list[Image] = []
+        self.update: list[Image] = []
+        self.delete: list[int] = []
+        self.unchanged = 0
+
+    def compare(self, article: Article, rows: list[ImageRow], records: list[ImageRecord]) -> bool:
+        """Plan the changes; whether there are any."""
+        before = (len(self.create), len(self.update), len(self.delete))
+        for position, record in enumerate(records):
+            if position >= len(rows):
+                self.create.append(Image(article=article, position=position, **_new_image(record)))
+                continue
+            current = rows[position]
+            wanted = {**current, **record.given_columns(), "position": position}
+            if wanted == current:
+                self.unchanged += 1
+                continue
+            self.update.append(Image(article=article, **wanted))
+        self.delete += [row["id"] for row in rows[len(records) :]]
+        return before != (len(self.create), len(self.update), len(self.delete))
+
+    def apply(self, report: FileReport) -> None:
+        Image.objects.bulk_create(self.create, batch_size=500)
+        Image.objects.bulk_update(self.update, ["position", *IMAGE_COLUMNS])
+        Image.objects.filter(id__in=self.delete).delete()
+        report.count("images", "created", len(self.create))
+        report.count("images", "updated", len(self.update))
+        report.count("images", "deleted", len(self.delete))
+        report.count("images", "unchanged", self.unchanged)
+
+
+def _new_image(record: ImageRecord) -> ImageRow:
+    """A new image's columns: what the record does not give stays empty (NULL where the
+    column allows it, else a blank string)."""
+    given = record.given_columns()
+    return {
+        name: _empty(name) if given.get(name) is None else given[name] for name in IMAGE_COLUMNS
+    }
+
+
+def _empty(name: str) -> str | None:
+    return None if Image._meta.get_field(name).null else ""
+
+
+def _create_reading_lists(lists: list[tuple[Article, ReadingList]]) -> None:
+    groups = ReadingListGroup.objects.bulk_create(
+        ReadingListGroup(article=article, position=position, heading=heading)
+        for article, reading in lists
+        for position, (heading, _) in enumerate(reading)
+    )
+    group_entries = [entries for _, reading in lists for _, entries in reading]
+    entries = ReadingListEntry.objects.bulk_create(
+        ReadingListEntry(group=group, position=position, text=text)
+        for group, items in zip(groups, group_entries, strict=True)
+        for position, (text, _) in enumerate(items)
+    )
+    entry_books = [books for items in group_entries for _, books in items]
+    ReadingListEntryBook.objects.bulk_create(
+        ReadingListEntryBook(entry=entry, book_id=book_id, position=position)
+        for entry, books in zip(entries, entry_books, strict=True)
+        for position, book_id in enumerate(books)
+    )

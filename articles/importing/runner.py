@@ -1,0 +1,210 @@
+"""The runner: archive files in, one report per file out.
+
+Every front door (``manage.py import_archive``, ``POST /api/v1/imports/``, the admin's
+import page, ``manage.py generate_archive``) calls ``import_files``. For each source it
+parses the bytes (scraped page or interchange document), has the loader write the issue
+in one transaction, all of it or none of it, tries the file again when it lost a race
+to another import, and reports what happened, in order. With ``jobs`` above one the
+files are imported side by side in worker processes.
+"""
+
+import multiprocessing
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Protocol
+
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+
+from articles import search
+from articles.caching import archive_changed
+
+from . import interchange
+from .loader import load_issue
+from .records import ImportFileError, IssueRecord, RecordError, Where
+from .reports import FileReport
+from .scraped import parse_scraped
+
+IMPORTABLE_SUFFIXES = (".txt", ".json")
+MAX_ATTEMPTS = 5
+# PostgreSQL's "serialization failure" and "deadlock detected": try the file again.
+_RETRY_SQLSTATES = {"40001", "40P01"}
+
+
+def find_files(*, paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """The files to import, and those skipped: a named file is always read; a folder is
+    searched recursively for ``.txt`` and ``.json`` files, in name order."""
+    found, skipped = [], []
+    for path in paths:
+        if not path.is_dir():
+            found.append(path)
+            continue
+        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            (found if child.suffix.lower() in IMPORTABLE_SUFFIXES else skipped).append(child)
+    return found, skipped
+
+
+@dataclass
+class ParsedFile:
+    """A file read and parsed but not yet written: its records, or why it was refused."""
+
+    name: str
+    record: IssueRecord | None = None
+    line_of: Callable[[Where], int] = field(default=lambda where: 1)
+    error: ImportFileError | None = None
+
+
+class Source(Protocol):
+    """Something ``import_files`` can import: it knows how to read and parse itself.
+
+    Sources travel to worker processes, so they are small and picklable; each is read
+    only when a worker takes it, and memory does not grow with the archive.
+    """
+
+    def parse(self, *, publication: str) -> ParsedFile: ...
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file's bytes, as an upload delivers them; ``name`` is how reports refer to it,
+    and its last part becomes the articles' ``source``."""
+
+    name: str
+    data: bytes
+
+    def parse(self, *, publication: str) -> ParsedFile:
+        return parse_bytes(name=self.name, data=self.data, publication=publication)
+
+
+@dataclass(frozen=True)
+class DiskFile:
+    """A file on disk, read when it is imported."""
+
+    path: Path
+
+    def parse(self, *, publication: str) -> ParsedFile:
+        try:
+            data = self.path.read_bytes()
+        except OSError as error:
+            reason = f"expected a readable file, found {error.strerror or error}"
+            return ParsedFile(str(self.path), error=ImportFileError(str(self.path), 1, reason))
+        return parse_bytes(name=str(self.path), data=data, publication=publication)
+
+
+def parse_bytes(*, name: str, data: bytes, publication: str = "") -> ParsedFile:
+    """Parse a file's bytes: a ``.json`` name or a leading ``{`` means an interchange
+    document, anything else a scraped page. ``publication`` names the publication of
+    scraped pages with no masthead."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        reason = f"expected UTF-8 text, found the byte 0x{data[error.start]:02x}"
+        return ParsedFile(name, error=ImportFileError(name, line, reason))
+    text = text.removeprefix("\ufeff")
+    try:
+        if name.lower().endswith(".json") or text.lstrip().startswith("{"):
+            record = interchange.parse_interchange(text, path=name)
+            return ParsedFile(name, record, lambda where: interchange.line_of(text, where))
+        record = parse_scraped(text, path=name, publication=publication)
+        return ParsedFile(name, record, lambda where: where if isinstance(where, int) else 1)
+    except ImportFileError as error:
+        return ParsedFile(name, error=error)
+
+
+def parse_document(*, name: str, document: dict) -> ParsedFile:
+    """Parse an interchange document already in memory (a generated one)."""
+    try:
+        return ParsedFile(name, interchange.read_document(document, path=name))
+    except ImportFileError as error:
+        return ParsedFile(name, error=error)
+
+
+def import_files(
+    sources: Iterable[Source], *, publication: str = "", dry_run: bool = False, jobs: int = 1
+) -> Iterator[FileReport]:
+    """Import each source all or nothing, yielding their reports in order.
+
+    With ``jobs`` above one, that many worker processes import files side by side (on
+    PostgreSQL: the issue lock and the loader's conflict handling make that safe).
+    """
+    work = partial(_import_source, publication=publication, dry_run=dry_run)
+    try:
+        if jobs == 1:
+            yield from map(work, sources)
+            return
+        # Forked workers must each open their own connection, not share this one's socket.
+        connections.close_all()
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+        try:
+            yield from pool.map(work, sources)
+        finally:
+            pool.shutdown(cancel_futures=True)
+    finally:
+        search.merge_pending_entries()
+
+
+def _import_source(source: Source, *, publication: str, dry_run: bool) -> FileReport:
+    return load_parsed(source.parse(publication=publication), dry_run=dry_run)
+
+
+def load_parsed(parsed: ParsedFile, *, dry_run: bool = False) -> FileReport:
+    """Write a parsed file in one transaction; on a dry run roll it back, keeping the report."""
+    if parsed.error:
+        return FileReport(path=parsed.name, error=parsed.error)
+    record = parsed.record
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        report = FileReport(path=parsed.name, warnings=list(record.warnings))
+        try:
+            with _planned_afresh(), transaction.atomic():
+                load_issue(record, report)
+                if dry_run:
+                    transaction.set_rollback(True)
+                elif report.changed:
+                    # Bulk writes send no signals: retire the API's cached pages here.
+                    archive_changed()
+            return report
+        except RecordError as error:
+            refused = ImportFileError(parsed.name, parsed.line_of(error.where), error.reason)
+        except DatabaseError as error:
+            if attempt < MAX_ATTEMPTS and _retryable(error):
+                time.sleep(0.05 * attempt)
+                continue
+            refused = ImportFileError(
+                parsed.name,
+                parsed.line_of(record.where),
+                f"expected to save the issue, found the database refusing it ({error})",
+            )
+        return FileReport(path=parsed.name, warnings=report.warnings, error=refused)
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def _planned_afresh():
+    """Have PostgreSQL plan each of the import's statements with its values.
+
+    An import grows the tables under its own connection, and a prepared statement keeps
+    the plan it was given when they were nearly empty: finding each issue's articles by
+    slug would go on using a plan made for a table of a few rows, however large the
+    archive had grown. Planned afresh, each statement is planned for the table it meets.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    driver = connection.connection
+    threshold, driver.prepare_threshold = driver.prepare_threshold, None
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = threshold
+
+
+def _retryable(error: Exception) -> bool:
+    if isinstance(error, IntegrityError):
+        return True
+    return getattr(error.__cause__, "sqlstate", None) in _RETRY_SQLSTATES
