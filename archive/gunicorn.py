@@ -14,10 +14,8 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then so a slow leak cannot grow without bound, but rarely: a
-# new worker imports Django and warms up (its first API request takes 0.25 s), which on
-# two cores stalls requests for about a second. At 2,000 requests both workers restarted
-# every ten seconds under load and the cached article page's p99 was 1.25 s; at 20,000,
-# 22 ms.
+# new worker imports Django and warms up before it answers quickly, and while it does the
+# requests queued behind it wait (README's Performance section has the figures).
 max_requests = 20000
 max_requests_jitter = 2000
 accesslog = "-"

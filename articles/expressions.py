@@ -8,7 +8,7 @@ class CompiledSubquery(Subquery):
 
     The API builds its article querysets once per process and clones them per request;
     the clones share their annotations, so the bylines, images and reading list compile
-    to SQL once rather than on every request (1.2 ms of an article page's Python time).
+    to SQL once per process rather than on every request.
     A copy, which Django makes when it resolves or relabels the subquery, compiles afresh.
     """
 

@@ -100,8 +100,8 @@ class _UnestimatedSearchQuery(SearchQuery):
 
     The planner prices ``@@`` as nearly free, but outside the GIN index every test
     detoasts a ~7 KB ``tsvector``. Given a constant query for a frequent word, its column
-    statistics then make a sequential scan look cheapest: counting 30,000 matches that way
-    takes 0.6 s, against 30 ms through the index. Behind a scalar subquery the query gets
+    statistics then make a sequential scan look cheapest, which detoasts every article's
+    vector where the index would read only the matches. Behind a scalar subquery the query gets
     the planner's default guess (0.5% of rows) instead, for which it counts through the
     index and still walks the date index for a page of newest matches.
     """
@@ -199,10 +199,10 @@ def _known_dense(queryset, query, text: str) -> bool:
     """Whether PostgreSQL's own estimate puts the matches beyond ``DENSE_MATCHES``.
 
     The column statistics list the frequent words, so for them the estimate is sound, and
-    asking for it (EXPLAIN, nothing executed) costs a tenth of probing the GIN index for
-    a word in 20% of articles. A word the statistics do not list gets a guess of at most
-    ``_UNLISTED_WORD_SHARE`` of the rows, which passes ``DENSE_MATCHES`` in a large
-    archive (4,950 at 1,000,000 articles, for a word in none of them): so the estimate
+    asking for it (EXPLAIN, nothing executed) reads no index, where probing the GIN index
+    for a frequent word reads every match up to ``DENSE_MATCHES``. A word the statistics
+    do not list gets a guess of at most ``_UNLISTED_WORD_SHARE`` of the rows, which passes
+    ``DENSE_MATCHES`` in a large archive even for a word in no article: so the estimate
     counts only when it is twice that guess, which a listed word's always is, and the
     same EXPLAIN says how many rows the guess is a share of. Phrases are always probed:
     the estimate counts their words anywhere in an article, which can be far more often
@@ -227,10 +227,10 @@ def _postgresql_search(queryset, text: str):
         search_vector=_UnestimatedSearchQuery(text, search_type="websearch", config=CONFIG)
     )
     # Which plan is right depends on how many articles match, which the planner cannot
-    # know: walking the date index and testing each article costs 1.2 s when nothing
-    # matches, and collecting every match through the GIN index 0.6 s for a word in 20%
-    # of them. So count, cheaply and up to a bound, through the index first, unless the
-    # statistics already know the query for a frequent one.
+    # know: walking the date index tests every article when few or none match, and
+    # collecting every match through the GIN index reads them all when many do. So count,
+    # cheaply and up to a bound, through the index first, unless the statistics already
+    # know the query for a frequent one.
     ids = None
     if not _known_dense(queryset, query, text):
         ids = list(matches.order_by().values_list("pk", flat=True)[:DENSE_MATCHES])
@@ -239,13 +239,13 @@ def _postgresql_search(queryset, text: str):
         found = queryset.filter(pk__in=ids) if ids else queryset.none()
         rank = SearchRank(_StoredVector(), query)
     else:
-        # Ranking every match would detoast every match's tsvector (0.4 s for 30,000), so
-        # only the matches in the headline or standfirst, found through their own index,
+        # Ranking every match would detoast every match's tsvector, a cost that grows with
+        # the matches, so only those in the headline or standfirst, found through their own index,
         # are ranked (migration 0005): the strongest evidence of relevance there is.
         # Ordered by an expression, not the column: otherwise, for a word PostgreSQL
         # cannot estimate, it walks the date index computing every headline's vector
-        # (2.8 s at 361,000 articles for a word in no headline) instead of asking the
-        # lead index and sorting what it finds.
+        # (for a word in no headline, every article's) instead of asking the lead index
+        # and sorting what it finds.
         newest = ExpressionWrapper(
             F("published_at") + Value(dt.timedelta(0)), output_field=DateTimeField()
         )
@@ -288,10 +288,10 @@ def search(queryset, text: str):
 def merge_pending_entries(using: str = "default") -> None:
     """Merge the entries waiting in the GIN index's pending list into the index.
 
-    Inserting 3,000 articles into a 150,000-article archive took 5.4 s when each insert
-    went into the index proper, 2.2 s into a large pending list and 1.1 s more to merge
-    it in one pass. Searches read the pending list entry by entry, so a bulk load merges
-    it when done rather than leaving it to autovacuum.
+    A bulk load adds its entries to the pending list, which is cheaper than inserting
+    each into the index proper, and merges them in one pass when done. Searches read the
+    pending list entry by entry, so the load merges it rather than leaving it to
+    autovacuum.
     """
     connection = connections[using]
     if connection.vendor == "postgresql":
