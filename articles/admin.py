@@ -71,22 +71,50 @@ class PublicationAdmin(admin.ModelAdmin):
         return obj.issue_count
 
 
-class IssueArticleInline(admin.TabularInline):
-    """The issue's articles, read-only here: each links to its own page."""
+class ReadOnlyLinkInline(admin.TabularInline):
+    """Records listed read-only on another record's page, each a link to its own page.
 
-    model = Article
-    fields = ("linked_headline", "status", "published_at")
-    readonly_fields = fields
+    A subclass names its ``model`` and, where a row only joins to the record worth showing
+    (a byline to its article), ``link_via``: the row's field that holds that record. The
+    inline is titled after the linked records; the link's column is headed by their verbose
+    name unless ``link_label`` says otherwise, and ``columns`` follow it.
+    """
+
+    link_via = None
+    link_label = None
+    columns = ()
     extra = 0
     can_delete = False
-    show_change_link = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        via = cls.link_via
+        linked = cls.model._meta.get_field(via).related_model if via else cls.model
+        label = cls.link_label or linked._meta.verbose_name
+
+        @admin.display(description=label)
+        def link(self, obj):
+            return _change_link(getattr(obj, via) if via else obj)
+
+        # The column's name is also its CSS class on the page (``field-linked_article``).
+        name = "linked_" + "_".join(str(label).split())
+        setattr(cls, name, link)
+        cls.fields = cls.readonly_fields = (name, *cls.columns)
+        cls.verbose_name = linked._meta.verbose_name
+        cls.verbose_name_plural = linked._meta.verbose_name_plural
 
     def has_add_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="headline")
-    def linked_headline(self, obj):
-        return _change_link(obj)
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset.select_related(self.link_via) if self.link_via else queryset
+
+
+class IssueArticleInline(ReadOnlyLinkInline):
+    model = Article
+    link_label = "headline"
+    columns = ("status", "published_at")
 
 
 @admin.register(Issue)
@@ -107,44 +135,14 @@ class IssueAdmin(admin.ModelAdmin):
         return obj.article_count
 
 
-class AuthorBylineInline(admin.TabularInline):
+class AuthorBylineInline(ReadOnlyLinkInline):
     model = ArticleAuthor
-    verbose_name = "article"
-    verbose_name_plural = "articles"
-    fields = ("linked_article",)
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("article")
-
-    @admin.display(description="article")
-    def linked_article(self, obj):
-        return _change_link(obj.article)
+    link_via = "article"
 
 
-class AuthorBookInline(admin.TabularInline):
+class AuthorBookInline(ReadOnlyLinkInline):
     model = BookAuthor
-    verbose_name = "book"
-    verbose_name_plural = "books"
-    fields = ("linked_book",)
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("book")
-
-    @admin.display(description="book")
-    def linked_book(self, obj):
-        return _change_link(obj.book)
+    link_via = "book"
 
 
 @admin.register(Author)
