@@ -43,6 +43,16 @@ def _change_link(obj):
     return format_html('<a href="{}">{}</a>', url, obj)
 
 
+def count_column(annotation, description):
+    """A list column showing a count that the admin's queryset annotates, sortable by it."""
+
+    @admin.display(description=description, ordering=annotation)
+    def column(self, obj):
+        return getattr(obj, annotation)
+
+    return column
+
+
 class PublishedYearFilter(admin.SimpleListFilter):
     title = "year"
     parameter_name = "year"
@@ -62,22 +72,19 @@ class PublicationAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "issue_count")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
+    issue_count = count_column("issue_count", "issues")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(issue_count=Count("issues"))
-
-    @admin.display(description="issues", ordering="issue_count")
-    def issue_count(self, obj):
-        return obj.issue_count
 
 
 class ReadOnlyLinkInline(admin.TabularInline):
     """Records listed read-only on another record's page, each a link to its own page.
 
-    A subclass names its ``model`` and, where a row only joins to the record worth showing
-    (a byline to its article), ``link_via``: the row's field that holds that record. The
-    inline is titled after the linked records; the link's column is headed by their verbose
-    name unless ``link_label`` says otherwise, and ``columns`` follow it.
+    A subclass gives its ``model`` and, where a row only joins to the record worth showing
+    (a byline to its article), ``link_via``: the row's field holding that record. The inline
+    is titled after the linked records, whose verbose name (or ``link_label``) heads the
+    link's column; ``columns`` follow it.
     """
 
     link_via = None
@@ -126,13 +133,10 @@ class IssueAdmin(admin.ModelAdmin):
     autocomplete_fields = ("publication",)
     date_hierarchy = "date"
     inlines = [IssueArticleInline]
+    article_count = count_column("article_count", "articles")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(article_count=Count("articles"))
-
-    @admin.display(description="articles", ordering="article_count")
-    def article_count(self, obj):
-        return obj.article_count
 
 
 class AuthorBylineInline(ReadOnlyLinkInline):
@@ -151,24 +155,12 @@ class AuthorAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
     inlines = [AuthorBylineInline, AuthorBookInline]
+    article_count = count_column("article_count", "articles")
+    book_count = count_column("book_count", "books")
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                article_count=Count("bylines", distinct=True),
-                book_count=Count("book_credits", distinct=True),
-            )
-        )
-
-    @admin.display(description="articles", ordering="article_count")
-    def article_count(self, obj):
-        return obj.article_count
-
-    @admin.display(description="books", ordering="book_count")
-    def book_count(self, obj):
-        return obj.book_count
+        articles, books = Count("bylines", distinct=True), Count("book_credits", distinct=True)
+        return super().get_queryset(request).annotate(article_count=articles, book_count=books)
 
 
 class BookAuthorInline(admin.TabularInline):
