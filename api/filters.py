@@ -180,8 +180,13 @@ def visible_articles(request):
 
 
 class ArchiveFilterSet(filters.FilterSet):
-    """A FilterSet that builds its form class once rather than for every request (0.5 ms
-    of an article list's 8 in Python), unless a filter's choices depend on the request."""
+    """A FilterSet whose form class is built once per FilterSet and shared by its requests.
+
+    The class holds only the filters' form fields, which every form copies, so one class
+    serves every request. Not so when a filter's queryset is a callable: its choices depend
+    on the request (the articles this client may see), and a shared class would carry one
+    client's choices to the next, so such a FilterSet builds its form class every time.
+    """
 
     def get_form_class(self):
         cls = type(self)
