@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_filters import rest_framework as filters
 from django_filters.fields import ModelChoiceField, ModelMultipleChoiceField
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 
 from articles.models import (
     Article,
@@ -105,6 +107,19 @@ class SlugsFilter(filters.ModelMultipleChoiceFilter):
     field_class = SlugsField
 
 
+def slug_filter(queryset, help_text, *, many=False, **kwargs):
+    """A filter naming records of ``queryset`` by slug; repeatable when ``many``.
+
+    The schema documents it as a slug whatever it filters through, so that a filter with
+    its own ``method`` (and so no ``field_name`` to follow) is typed like every other.
+    """
+    filter_class = SlugsFilter if many else SlugFilter
+    documented_as = extend_schema_field(serializers.SlugField(help_text=help_text))
+    return documented_as(
+        filter_class(to_field_name="slug", queryset=queryset, help_text=help_text, **kwargs)
+    )
+
+
 class StrictBooleanFilter(django_filters.BooleanFilter):
     # The plain filter, not the DRF flavour: its widget turns unknown words into "unset".
     field_class = StrictBooleanField
@@ -165,8 +180,13 @@ def visible_articles(request):
 
 
 class ArchiveFilterSet(filters.FilterSet):
-    """A FilterSet that builds its form class once rather than for every request (0.5 ms
-    of an article list's 8 in Python), unless a filter's choices depend on the request."""
+    """A FilterSet whose form class is built once per FilterSet and shared by its requests.
+
+    The class holds only the filters' form fields, which every form copies, so one class
+    serves every request. Not so when a filter's queryset is a callable: its choices depend
+    on the request (the articles this client may see), and a shared class would carry one
+    client's choices to the next, so such a FilterSet builds its form class every time.
+    """
 
     def get_form_class(self):
         cls = type(self)
@@ -184,12 +204,11 @@ class PublicationFilter(ArchiveFilterSet):
 
 
 class IssueFilter(ArchiveFilterSet):
-    publication = SlugFilter(
+    publication = slug_filter(
+        Publication.objects.all(),
+        "Publication slug, e.g. `socialist-worker`.",
         field_name="publication",
         lookup_expr="exact",
-        to_field_name="slug",
-        queryset=Publication.objects.all(),
-        help_text="Publication slug, e.g. `socialist-worker`.",
     )
     number = IntegerFilter(field_name="number", lookup_expr="exact", help_text="Issue number.")
     number_min = IntegerFilter(
@@ -233,30 +252,26 @@ class ArticleFilter(ArchiveFilterSet):
         f"standfirst (the newest {RANKED_LEAD_MATCHES:,}) come first, by relevance, then "
         "every other match, newest first. Every match is still listed and counted.",
     )
-    publication = SlugFilter(
+    publication = slug_filter(
+        Publication.objects.all(),
+        "Publication slug.",
         field_name="issue__publication",
         lookup_expr="exact",
-        to_field_name="slug",
-        queryset=Publication.objects.all(),
-        help_text="Publication slug.",
     )
-    issue = SlugFilter(
+    issue = slug_filter(
+        Issue.objects.all(),
+        "Issue slug, e.g. `socialist-worker-2215`.",
         field_name="issue",
         lookup_expr="exact",
-        to_field_name="slug",
-        queryset=Issue.objects.all(),
-        help_text="Issue slug, e.g. `socialist-worker-2215`.",
     )
     issue_number = IntegerFilter(
         field_name="issue__number", lookup_expr="exact", help_text="Issue number, e.g. 2215."
     )
-    author = SlugsFilter(
-        field_name="authors",
-        lookup_expr="in",
-        to_field_name="slug",
-        queryset=Author.objects.all(),
+    author = slug_filter(
+        Author.objects.all(),
+        "Author slug; repeat the parameter for articles by any of several authors.",
+        many=True,
         method="filter_author",
-        help_text="Author slug; repeat the parameter for articles by any of several authors.",
     )
     published_after = PublishedBoundFilter(
         field_name="published_at",
@@ -272,18 +287,13 @@ class ArticleFilter(ArchiveFilterSet):
         field_name="published_at", lookup_expr="year", help_text="Year of publication."
     )
     has_image = StrictBooleanFilter(
-        field_name="images",
-        lookup_expr="exists",
         method="filter_has_image",
         help_text="`true`: only articles with at least one image; `false`: only without.",
     )
-    book = SlugFilter(
-        field_name="reading_groups__entries__books",
-        lookup_expr="exact",
-        to_field_name="slug",
-        queryset=Book.objects.all(),
+    book = slug_filter(
+        Book.objects.all(),
+        "Book slug: articles whose reading list recommends the book.",
         method="filter_book",
-        help_text="Book slug: articles whose reading list recommends the book.",
     )
     ordering = ArticleOrderingFilter(
         fields=("published_at", "headline"),
@@ -318,14 +328,10 @@ class AuthorFilter(ArchiveFilterSet):
         field_name="name", lookup_expr="icontains", help_text="Part of the author's name."
     )
     has_articles = StrictBooleanFilter(
-        field_name="articles",
-        lookup_expr="exists",
         method="filter_has_articles",
         help_text="`true`: only authors with an article you can see; `false`: only without.",
     )
     has_books = StrictBooleanFilter(
-        field_name="books",
-        lookup_expr="exists",
         method="filter_has_books",
         help_text="`true`: only authors of at least one book; `false`: only without.",
     )
@@ -347,20 +353,13 @@ class BookFilter(ArchiveFilterSet):
     q = SearchFilter(
         field_name="title", lookup_expr="icontains", help_text="Part of the book's title."
     )
-    author = SlugFilter(
-        field_name="authors",
-        lookup_expr="exact",
-        to_field_name="slug",
-        queryset=Author.objects.all(),
-        help_text="Author slug.",
+    author = slug_filter(
+        Author.objects.all(), "Author slug.", field_name="authors", lookup_expr="exact"
     )
-    article = SlugFilter(
-        field_name="entries__group__article",
-        lookup_expr="exact",
-        to_field_name="slug",
-        queryset=visible_articles,
+    article = slug_filter(
+        visible_articles,
+        "Article slug: the books its reading list recommends.",
         method="filter_article",
-        help_text="Article slug: the books its reading list recommends.",
     )
 
     class Meta:
@@ -368,23 +367,18 @@ class BookFilter(ArchiveFilterSet):
         fields = []
 
     def filter_article(self, queryset, name, value):
-        return queryset.filter(pk__in=Book.objects.filter(**{name: value}).values("pk"))
+        recommended = Book.objects.filter(entries__group__article=value)
+        return queryset.filter(pk__in=recommended.values("pk"))
 
 
 class ImageFilter(ArchiveFilterSet):
-    article = SlugFilter(
-        field_name="article",
-        lookup_expr="exact",
-        to_field_name="slug",
-        queryset=visible_articles,
-        help_text="Article slug.",
+    article = slug_filter(
+        visible_articles, "Article slug.", field_name="article", lookup_expr="exact"
     )
     q = SearchFilter(
         field_name="caption", lookup_expr="icontains", help_text="Part of the caption."
     )
     has_file = StrictBooleanFilter(
-        field_name="file",
-        lookup_expr="exact",
         method="filter_has_file",
         help_text="`true`: only images whose file the archive holds; `false`: caption only.",
     )

@@ -11,7 +11,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles.importing.reports import ACTIONS, ImportReport
+from articles.importing.reports import ACTIONS, KINDS, ImportReport
 from articles.importing.runner import Upload, import_files
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -74,19 +74,18 @@ class ImportErrorSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="What was expected and what was found.")
 
 
-class ImportCountsSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-    deleted = serializers.IntegerField()
-
-
-class ImportTotalsSerializer(serializers.Serializer):
-    issues = ImportCountsSerializer()
-    articles = ImportCountsSerializer()
-    authors = ImportCountsSerializer()
-    books = ImportCountsSerializer()
-    images = ImportCountsSerializer()
+# The report's totals: for each kind of record a count per action, built from the kinds
+# and actions the report itself declares, so that a new kind or action is one edit there.
+ImportCountsSerializer = type(
+    "ImportCountsSerializer",
+    (serializers.Serializer,),
+    {action: serializers.IntegerField() for action in ACTIONS},
+)
+ImportTotalsSerializer = type(
+    "ImportTotalsSerializer",
+    (serializers.Serializer,),
+    {kind: ImportCountsSerializer() for kind in KINDS},
+)
 
 
 class ImportFileCountsSerializer(serializers.Serializer):

@@ -43,6 +43,16 @@ def _change_link(obj):
     return format_html('<a href="{}">{}</a>', url, obj)
 
 
+def count_column(annotation, description):
+    """A list column showing a count that the admin's queryset annotates, sortable by it."""
+
+    @admin.display(description=description, ordering=annotation)
+    def column(self, obj):
+        return getattr(obj, annotation)
+
+    return column
+
+
 class PublishedYearFilter(admin.SimpleListFilter):
     title = "year"
     parameter_name = "year"
@@ -62,31 +72,56 @@ class PublicationAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "issue_count")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
+    issue_count = count_column("issue_count", "issues")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(issue_count=Count("issues"))
 
-    @admin.display(description="issues", ordering="issue_count")
-    def issue_count(self, obj):
-        return obj.issue_count
 
+class ReadOnlyLinkInline(admin.TabularInline):
+    """Records listed read-only on another record's page, each a link to its own page.
 
-class IssueArticleInline(admin.TabularInline):
-    """The issue's articles, read-only here: each links to its own page."""
+    A subclass gives its ``model`` and, where a row only joins to the record worth showing
+    (a byline to its article), ``link_via``: the row's field holding that record. The inline
+    is titled after the linked records, whose verbose name (or ``link_label``) heads the
+    link's column; ``columns`` follow it.
+    """
 
-    model = Article
-    fields = ("linked_headline", "status", "published_at")
-    readonly_fields = fields
+    link_via = None
+    link_label = None
+    columns = ()
     extra = 0
     can_delete = False
-    show_change_link = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        via = cls.link_via
+        linked = cls.model._meta.get_field(via).related_model if via else cls.model
+        label = cls.link_label or linked._meta.verbose_name
+
+        @admin.display(description=label)
+        def link(self, obj):
+            return _change_link(getattr(obj, via) if via else obj)
+
+        # The column's name is also its CSS class on the page (``field-linked_article``).
+        name = "linked_" + "_".join(str(label).split())
+        setattr(cls, name, link)
+        cls.fields = cls.readonly_fields = (name, *cls.columns)
+        cls.verbose_name = linked._meta.verbose_name
+        cls.verbose_name_plural = linked._meta.verbose_name_plural
 
     def has_add_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="headline")
-    def linked_headline(self, obj):
-        return _change_link(obj)
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset.select_related(self.link_via) if self.link_via else queryset
+
+
+class IssueArticleInline(ReadOnlyLinkInline):
+    model = Article
+    link_label = "headline"
+    columns = ("status", "published_at")
 
 
 @admin.register(Issue)
@@ -98,53 +133,20 @@ class IssueAdmin(admin.ModelAdmin):
     autocomplete_fields = ("publication",)
     date_hierarchy = "date"
     inlines = [IssueArticleInline]
+    article_count = count_column("article_count", "articles")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(article_count=Count("articles"))
 
-    @admin.display(description="articles", ordering="article_count")
-    def article_count(self, obj):
-        return obj.article_count
 
-
-class AuthorBylineInline(admin.TabularInline):
+class AuthorBylineInline(ReadOnlyLinkInline):
     model = ArticleAuthor
-    verbose_name = "article"
-    verbose_name_plural = "articles"
-    fields = ("linked_article",)
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("article")
-
-    @admin.display(description="article")
-    def linked_article(self, obj):
-        return _change_link(obj.article)
+    link_via = "article"
 
 
-class AuthorBookInline(admin.TabularInline):
+class AuthorBookInline(ReadOnlyLinkInline):
     model = BookAuthor
-    verbose_name = "book"
-    verbose_name_plural = "books"
-    fields = ("linked_book",)
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("book")
-
-    @admin.display(description="book")
-    def linked_book(self, obj):
-        return _change_link(obj.book)
+    link_via = "book"
 
 
 @admin.register(Author)
@@ -153,24 +155,12 @@ class AuthorAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
     inlines = [AuthorBylineInline, AuthorBookInline]
+    article_count = count_column("article_count", "articles")
+    book_count = count_column("book_count", "books")
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                article_count=Count("bylines", distinct=True),
-                book_count=Count("book_credits", distinct=True),
-            )
-        )
-
-    @admin.display(description="articles", ordering="article_count")
-    def article_count(self, obj):
-        return obj.article_count
-
-    @admin.display(description="books", ordering="book_count")
-    def book_count(self, obj):
-        return obj.book_count
+        articles, books = Count("bylines", distinct=True), Count("book_credits", distinct=True)
+        return super().get_queryset(request).annotate(article_count=articles, book_count=books)
 
 
 class BookAuthorInline(admin.TabularInline):

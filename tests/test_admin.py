@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import format_html
 
 from articles.models import Article, Author, Issue
 from tests.factories import ArticleFactory
@@ -63,6 +64,24 @@ def test_issue_and_author_pages_list_their_articles_and_books(admin_client, seed
     page = admin_client.get(admin_url(Author, "change", esme.pk)).content.decode()
     assert "Trotsky’s socialism" in page
     assert "A Rebel’s Guide to Trotsky" in page
+
+
+def change_link(obj):
+    return format_html('<a href="{}">{}</a>', admin_url(type(obj), "change", obj.pk), obj)
+
+
+def test_read_only_inlines_link_every_article_and_book_to_its_page(admin_client, seed):
+    """Issue and author pages link each of their articles and books, read-only."""
+    pages = [(issue, issue.articles.all()) for issue in Issue.objects.all()]
+    for author in Author.objects.all():
+        pages.append((author, [*author.articles.all(), *author.books.all()]))
+    assert sum(len(linked) for _, linked in pages) > len(pages), "the seed links records"
+    for record, linked in pages:
+        response = admin_client.get(admin_url(type(record), "change", record.pk))
+        for obj in linked:
+            assert change_link(obj) in response.content.decode(), (record, obj)
+        for inline in response.context["inline_admin_formsets"]:
+            assert not inline.has_add_permission and not inline.formset.can_delete
 
 
 def count_changelist_queries(client):

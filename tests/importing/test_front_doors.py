@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from articles.importing.reports import ACTIONS, KINDS
 from articles.models import Article
 from tests.conftest import SAMPLES_DIR
 from tests.importing.conftest import database_state
@@ -104,6 +105,22 @@ def test_the_endpoint_is_in_the_openapi_schema(client, db):
     operation = schema["paths"]["/api/v1/imports/"]["post"]
     assert "multipart/form-data" in operation["requestBody"]["content"]
     assert {"200", "400", "401", "403"} <= set(operation["responses"])
+
+
+def test_the_documented_totals_are_every_kind_by_every_action(editor_client, seed):
+    """The schema's report totals are KINDS × ACTIONS, in that order, as a report's are."""
+    schemas = editor_client.get("/api/v1/schema/", {"format": "json"}).json()["components"]
+    totals, counts = schemas["schemas"]["ImportTotals"], schemas["schemas"]["ImportCounts"]
+    counts_ref = {"$ref": "#/components/schemas/ImportCounts"}
+    assert list(totals["properties"].items()) == [(kind, counts_ref) for kind in KINDS]
+    assert sorted(totals["required"]) == sorted(KINDS)
+    integer = {"type": "integer"}
+    assert list(counts["properties"].items()) == [(action, integer) for action in ACTIONS]
+    assert sorted(counts["required"]) == sorted(ACTIONS)
+    report = editor_client.post(IMPORTS, {"file": upload(PARIS), "dry_run": "true"}).json()
+    assert [(kind, list(n)) for kind, n in report["totals"].items()] == [
+        (kind, list(ACTIONS)) for kind in KINDS
+    ]
 
 
 def test_article_list_links_to_the_import_page(editor_client, seed):
