@@ -6,7 +6,7 @@ from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, serializers
 
-from .serializers import ArchiveSerializer
+from .fields import ArchiveSerializer
 
 FIELD_ERRORS = {
     "type": "object",
