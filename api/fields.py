@@ -25,11 +25,14 @@ class RFC3339DateTimeField(serializers.DateTimeField):
 
 
 class IdentityLinkField(serializers.HyperlinkedIdentityField):
-    """The object's own URL, reversed once per serializer and completed for each object.
+    """The object's own URL: the route is reversed once for a whole list, then completed
+    for each object.
 
-    Reversing the route and making it absolute cost 40 µs an object, a tenth of a list
-    page's time; a slug needs no escaping, so the URL of "x" is the stand-in's with "x"
-    in its place. Any other lookup value goes the usual way.
+    A list page would otherwise reverse the route and make it absolute for every object.
+    A value of letters, digits, ``-`` and ``_`` needs no escaping in a path, so its URL
+    is the stand-in's URL with the value in the stand-in's place; any other value is
+    reversed the usual way. The template is kept with the request and format it was made
+    for, so a field reused for another request never hands out the previous one's host.
     """
 
     STAND_IN = "0stand-in0"
@@ -57,12 +60,14 @@ class IdentityLinkField(serializers.HyperlinkedIdentityField):
 
 
 class ReadSerializer(serializers.ModelSerializer):
-    """A read-only shape that builds its fields from the model once per class.
+    """A read-only shape whose fields are built from the model once per class.
 
-    DRF builds a ModelSerializer's fields from the model for every instance, and an
-    article page nests ten of them (issue, authors, images, four levels of reading
-    list): two-thirds of its serializing time. Each instance still gets its own copies,
-    since binding a field to its serializer changes it.
+    ``ModelSerializer`` builds its fields anew for every instance, and an article nests
+    many (issue, authors, images, each level of the reading list). What it builds depends
+    only on the class (``Meta`` and the declared fields), never on the instance or its
+    context, so the class keeps the first build. Each instance still gets its own deep
+    copy, since binding a field to its serializer changes the field. A subclass that
+    chooses fields by context does so after this build (see ``ArchiveSerializer``).
     """
 
     def get_fields(self):
@@ -73,10 +78,14 @@ class ReadSerializer(serializers.ModelSerializer):
 
 
 class ArchiveSerializer(ReadSerializer):
-    """Sparse fieldsets (``fields=headline,published_at``) and fields for some readers only.
+    """A top-level shape: sparse fieldsets (``fields=headline,published_at``) and fields
+    for some readers only.
 
-    ``fields`` is given by the view for the top-level serializer only; embedded objects
-    keep their whole shape.
+    The view passes ``fields`` to the top-level serializer only; embedded objects keep
+    their whole shape. ``available_fields()`` drops what this reader may not see before
+    the fieldset is applied, so naming a field the reader may not see is the same 400 as
+    naming one that does not exist. ``api.schema`` documents every field, hidden ones
+    included, and requires none.
     """
 
     serializer_field_mapping = {
