@@ -1,5 +1,9 @@
 """The building blocks of the API's shapes: field classes, and the two base serializers
 that decide which fields a shape has.
+
+Docstrings here are for whoever reads the code: the OpenAPI schema never shows them
+(``DISABLE_DOCSTRING_DESCRIPTIONS``). What front ends read is declared with
+``extend_schema_serializer`` and ``help_text`` in ``api.serializers``.
 """
 
 import copy

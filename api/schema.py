@@ -1,5 +1,10 @@
 """OpenAPI generation that documents every answer an operation can give, not only success.
 
+The schema speaks to front-end developers and docstrings to whoever reads the code, so
+the schema never reads a docstring (``DISABLE_DOCSTRING_DESCRIPTIONS``): operations are
+described with ``extend_schema`` in ``api.views``, shapes with ``extend_schema_serializer``
+and fields with ``help_text``.
+
 drf-spectacular's documented hooks do most of the work here: the public methods of
 ``AutoSchema``, a filter extension and a postprocessing hook (``SPECTACULAR_SETTINGS``).
 Two private methods remain overridden, because drf-spectacular offers no public way to
@@ -61,6 +66,31 @@ def every_field(serializer):
     return serializers.ModelSerializer.get_fields(force_instance(serializer))
 
 
+def fields_parameter(serializer_class):
+    """The sparse fieldset parameter (``fields=``) of a list or detail operation."""
+    # Without a request, the serializer offers the fields every reader may ask for.
+    public = list(serializer_class(context={}).fields)
+    example = ",".join([name for name in public if name not in ("id", "url")][:2])
+    description = (
+        f"Comma-separated names of the fields to return, e.g. `fields={example}`; an "
+        "unknown name is a 400. It narrows the top-level object only: embedded objects "
+        "keep their shape."
+    )
+    hidden = [f"`{name}`" for name in every_field(serializer_class) if name not in public]
+    if hidden:
+        description += (
+            f" {' and '.join(hidden)} may be named only by the readers who get them "
+            "(see each field's description)."
+        )
+    return OpenApiParameter(
+        "fields",
+        {"type": "array", "items": {"enum": public}, "minItems": 1},
+        style="form",
+        explode=False,
+        description=description,
+    )
+
+
 class ArchiveAutoSchema(AutoSchema):
     def get_auth(self):
         auths = super().get_auth()
@@ -72,19 +102,7 @@ class ArchiveAutoSchema(AutoSchema):
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
         if getattr(self.view, "action", None) in ("list", "retrieve"):
-            # Without a request, the serializer offers the fields every reader may ask for.
-            public_fields = list(self.view.get_serializer_class()(context={}).fields)
-            parameters.append(
-                OpenApiParameter(
-                    "fields",
-                    {"type": "array", "items": {"enum": public_fields}, "minItems": 1},
-                    style="form",
-                    explode=False,
-                    description="Comma-separated field names to return, e.g. "
-                    "`fields=headline,published_at`; an unknown name is a 400. Staff may "
-                    "also ask for `status`, and a search (`q`) for `highlight`.",
-                )
-            )
+            parameters.append(fields_parameter(self.view.get_serializer_class()))
         return parameters
 
     def _map_serializer(self, serializer, direction, bypass_extensions=False):
