@@ -50,7 +50,11 @@ ERRORS = {
     "401": ("Not authenticated, or the token sent is not valid.", DETAIL),
     "403": ("Not allowed: writing needs an editor with the model permission.", DETAIL),
     "404": ("No such object (or page).", DETAIL),
-    "415": ("Unsupported media type: send the article as JSON.", DETAIL),
+    "415": (
+        "Unsupported media type: send the body in the media type this operation documents "
+        "(JSON for articles, multipart form data for imports).",
+        DETAIL,
+    ),
     "429": ("Too many anonymous requests: wait for the seconds in `Retry-After`.", DETAIL),
     "503": ("The database is unavailable: try again after `Retry-After` seconds.", DETAIL),
 }
