@@ -3,15 +3,13 @@
 Fields are listed explicitly, so a new model column never becomes public by accident.
 The querysets that feed these serializers (``for_api_list()``/``for_api_detail()``)
 fetch every relation read here; tests pin their query counts.
+
+Docstrings and comments are for readers of the code. Front ends read each shape's
+``description`` (``extend_schema_serializer``) and each field's ``help_text`` instead.
 """
 
-import copy
-import datetime as dt
-import re
-
-from django.db import models
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
@@ -26,117 +24,28 @@ from articles.models import (
     ReadingListGroup,
 )
 
-
-class RFC3339DateTimeField(serializers.DateTimeField):
-    """Date-times in the archive's time zone, except where its offset has seconds.
-
-    Before 1848 London kept local mean time, 1 minute 15 seconds behind Greenwich, and an
-    offset like ``-00:01:15`` is not valid RFC 3339: such times are given in UTC.
-    """
-
-    def to_representation(self, value):
-        if value and self.enforce_timezone(value).utcoffset().seconds % 60:
-            value = value.astimezone(dt.UTC)
-            return value.isoformat().replace("+00:00", "Z")
-        return super().to_representation(value)
+from .fields import ArchiveSerializer, ArchiveSlugRelatedField, IdentityLinkField, ReadSerializer
 
 
-class IdentityLinkField(serializers.HyperlinkedIdentityField):
-    """The object's own URL, reversed once per serializer and completed for each object.
-
-    Reversing the route and making it absolute cost 40 µs an object, a tenth of a list
-    page's time; a slug needs no escaping, so the URL of "x" is the stand-in's with "x"
-    in its place. Any other lookup value goes the usual way.
-    """
-
-    STAND_IN = "0stand-in0"
-    PLAIN_VALUE = re.compile(r"[-a-zA-Z0-9_]+")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._template = None
-
-    def get_url(self, obj, view_name, request, format):
-        value = str(getattr(obj, self.lookup_field))
-        if not self.PLAIN_VALUE.fullmatch(value):
-            return super().get_url(obj, view_name, request, format)
-        if self._template is None or self._template[:2] != (request, format):
-            url = self.reverse(
-                view_name,
-                kwargs={self.lookup_url_kwarg: self.STAND_IN},
-                request=request,
-                format=format,
-            )
-            before, _, after = url.rpartition(self.STAND_IN)
-            self._template = (request, format, before, after)
-        _, _, before, after = self._template
-        return f"{before}{value}{after}"
-
-
-class ReadSerializer(serializers.ModelSerializer):
-    """A read-only shape that builds its fields from the model once per class.
-
-    DRF builds a ModelSerializer's fields from the model for every instance, and an
-    article page nests ten of them (issue, authors, images, four levels of reading
-    list): two-thirds of its serializing time. Each instance still gets its own copies,
-    since binding a field to its serializer changes it.
-    """
-
-    def get_fields(self):
-        cls = type(self)
-        if "_built_fields" not in cls.__dict__:
-            cls._built_fields = super().get_fields()
-        return copy.deepcopy(cls._built_fields)
-
-
-class ArchiveSerializer(ReadSerializer):
-    """Sparse fieldsets (``fields=headline,published_at``) and fields for some readers only.
-
-    ``fields`` is given by the view for the top-level serializer only; embedded objects
-    keep their whole shape.
-    """
-
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.DateTimeField: RFC3339DateTimeField,
-    }
-
-    def __init__(self, *args, fields=None, **kwargs):
-        self.requested_fields = fields
-        super().__init__(*args, **kwargs)
-
-    def available_fields(self, fields):
-        """Drop fields this reader may not see; subclasses narrow this."""
-        return fields
-
-    def get_fields(self):
-        fields = self.available_fields(super().get_fields())
-        if self.requested_fields is None:
-            return fields
-        unknown = [name for name in self.requested_fields if name not in fields]
-        if unknown:
-            raise serializers.ValidationError(
-                {
-                    "fields": [
-                        f"Unknown field(s): {', '.join(unknown)}. Choose from: {', '.join(fields)}."
-                    ]
-                }
-            )
-        return {name: field for name, field in fields.items() if name in self.requested_fields}
-
-
+@extend_schema_serializer(
+    description="A publication embedded in another object: its slug and name."
+)
 class PublicationSummarySerializer(ReadSerializer):
     class Meta:
         model = Publication
         fields = ("slug", "name")
 
 
+@extend_schema_serializer(description="An author in a byline or a book's credits: slug and name.")
 class AuthorSummarySerializer(ReadSerializer):
     class Meta:
         model = Author
         fields = ("slug", "name")
 
 
+@extend_schema_serializer(
+    description="The issue an article appeared in: slug, number, cover date and publication."
+)
 class IssueSummarySerializer(ReadSerializer):
     publication = PublicationSummarySerializer(read_only=True)
 
@@ -145,6 +54,10 @@ class IssueSummarySerializer(ReadSerializer):
         fields = ("slug", "number", "date", "publication")
 
 
+@extend_schema_serializer(
+    description="A picture printed with the article. Often only its caption survives: "
+    "then `url`, `width` and `height` are null."
+)
 class ImageSerializer(ReadSerializer):
     url = serializers.SerializerMethodField(
         help_text="The picture's file; null when the archive has only the caption."
@@ -166,6 +79,9 @@ class ImageSerializer(ReadSerializer):
 # Publications
 
 
+@extend_schema_serializer(
+    description="A publication: a title in the archive, e.g. Socialist Worker."
+)
 class PublicationListSerializer(ArchiveSerializer):
     url = IdentityLinkField(view_name="api:publication-detail", lookup_field="slug")
 
@@ -174,6 +90,7 @@ class PublicationListSerializer(ArchiveSerializer):
         fields = ("id", "slug", "url", "name")
 
 
+@extend_schema_serializer(description="A publication, with the link to its issues.")
 class PublicationDetailSerializer(PublicationListSerializer):
     issues_url = serializers.SerializerMethodField(help_text="The publication's issues.")
 
@@ -189,6 +106,10 @@ class PublicationDetailSerializer(PublicationListSerializer):
 # Articles
 
 
+@extend_schema_serializer(
+    description="An article as lists show it, without its body. `status` is there for staff only, "
+    "`highlight` in a search (`q`) only."
+)
 class ArticleListSerializer(ArchiveSerializer):
     url = IdentityLinkField(view_name="api:article-detail", lookup_field="slug")
     issue = IssueSummarySerializer(read_only=True)
@@ -230,6 +151,9 @@ class ArticleListSerializer(ArchiveSerializer):
         return fields
 
 
+@extend_schema_serializer(
+    description="A piece of the body, in order: a paragraph or a subheading (`heading`)."
+)
 class BlockSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=("paragraph", "heading"))
     text = serializers.CharField()
@@ -239,6 +163,9 @@ class BlockSerializer(serializers.Serializer):
 # builds in the database (``reading_list_data``): dictionaries, not model instances.
 
 
+@extend_schema_serializer(
+    description="A book that a reading-list entry names: slug, title and authors."
+)
 class RecommendedBookSerializer(ReadSerializer):
     authors = AuthorSummarySerializer(many=True, read_only=True)
 
@@ -247,6 +174,10 @@ class RecommendedBookSerializer(ReadSerializer):
         fields = ("slug", "title", "authors")
 
 
+@extend_schema_serializer(
+    description="An entry exactly as the reading list prints it, with the books it names (one "
+    "entry can name several)."
+)
 class ReadingListEntrySerializer(ReadSerializer):
     books = RecommendedBookSerializer(many=True, read_only=True)
 
@@ -255,6 +186,9 @@ class ReadingListEntrySerializer(ReadSerializer):
         fields = ("text", "books")
 
 
+@extend_schema_serializer(
+    description="A group of entries under its heading, e.g. “On Trotsky’s life try:”."
+)
 class ReadingListGroupSerializer(ReadSerializer):
     entries = ReadingListEntrySerializer(many=True, read_only=True)
 
@@ -263,8 +197,14 @@ class ReadingListGroupSerializer(ReadSerializer):
         fields = ("heading", "entries")
 
 
+@extend_schema_serializer(
+    description="The further reading printed after the article: groups of entries, and a closing "
+    "note (e.g. where to buy the books). Null when the article has neither."
+)
 class ReadingListSerializer(serializers.Serializer):
-    """The article's reading list; null when it has neither groups nor a note."""
+    """Reads the article itself (``source="*"``): its groups come from the JSON that
+    ``for_api_detail()`` builds, its note from the article. A list with neither groups nor
+    a note is ``None``, not an empty object."""
 
     groups = ReadingListGroupSerializer(source="reading_list_data", many=True, read_only=True)
     note = serializers.CharField(source="reading_list_note", read_only=True)
@@ -274,7 +214,14 @@ class ReadingListSerializer(serializers.Serializer):
         return data if data["groups"] or data["note"] else None
 
 
+@extend_schema_serializer(
+    description="An article with everything its page shows: issue, authors, the body as text, "
+    "HTML and blocks, the images and the reading list. `status` is there for staff only."
+)
 class ArticleDetailSerializer(ArticleListSerializer):
+    """Reads the article as ``Article.objects.for_api_detail()`` gives it: bylines, images
+    and the reading list arrive as annotations, so serializing it makes no query."""
+
     body = serializers.CharField(
         read_only=True, help_text=Article._meta.get_field("body").help_text
     )
@@ -301,18 +248,17 @@ class ArticleDetailSerializer(ArticleListSerializer):
         )
 
 
-class ArchiveSlugRelatedField(serializers.SlugRelatedField):
-    """A record by slug; a slug with a NUL character (which PostgreSQL cannot compare)
-    is refused like any other slug that names nothing."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, str) and "\x00" in data:
-            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
-        return super().to_internal_value(data)
-
-
+@extend_schema_serializer(
+    description="What an editor sends, as JSON, to create (POST), replace (PUT) or correct (PATCH) "
+    "an article; the issue and the authors are given by slug. A published article needs "
+    "`published_at`. The answer is the article's detail."
+)
 class ArticleWriteSerializer(serializers.ModelSerializer):
-    """What an editor sends to create or correct an article; the answer is the detail shape."""
+    """An editor's article, validated and saved; the byline through ``set_authors()``.
+
+    The answer is read back with ``for_api_detail()`` and given in the detail shape, so a
+    write answers exactly what a GET of the article would.
+    """
 
     issue = ArchiveSlugRelatedField(slug_field="slug", queryset=Issue.objects.all())
     authors = ArchiveSlugRelatedField(
@@ -368,6 +314,7 @@ class ArticleWriteSerializer(serializers.ModelSerializer):
 # Issues
 
 
+@extend_schema_serializer(description="An issue of a publication: its number and cover date.")
 class IssueListSerializer(ArchiveSerializer):
     url = IdentityLinkField(view_name="api:issue-detail", lookup_field="slug")
     publication = PublicationSummarySerializer(read_only=True)
@@ -377,6 +324,10 @@ class IssueListSerializer(ArchiveSerializer):
         fields = ("id", "slug", "url", "publication", "number", "date")
 
 
+@extend_schema_serializer(
+    description="An issue with its articles in the order they went online: published ones, and "
+    "for staff drafts too."
+)
 class IssueDetailSerializer(IssueListSerializer):
     articles = ArticleListSerializer(
         many=True, read_only=True, help_text="The issue's articles, in the order they went online."
@@ -389,6 +340,7 @@ class IssueDetailSerializer(IssueListSerializer):
 # Books
 
 
+@extend_schema_serializer(description="A book recommended in articles' reading lists.")
 class BookListSerializer(ArchiveSerializer):
     url = IdentityLinkField(view_name="api:book-detail", lookup_field="slug")
     authors = AuthorSummarySerializer(
@@ -411,6 +363,10 @@ class BookListSerializer(ArchiveSerializer):
         )
 
 
+@extend_schema_serializer(
+    description="A book with the articles whose reading lists recommend it: published ones, and "
+    "for staff drafts too."
+)
 class BookDetailSerializer(BookListSerializer):
     articles = serializers.SerializerMethodField(
         help_text="Articles whose reading lists recommend the book, newest first."
@@ -428,6 +384,7 @@ class BookDetailSerializer(BookListSerializer):
 # Authors
 
 
+@extend_schema_serializer(description="A person credited with articles or books.")
 class AuthorListSerializer(ArchiveSerializer):
     url = IdentityLinkField(view_name="api:author-detail", lookup_field="slug")
 
@@ -436,6 +393,10 @@ class AuthorListSerializer(ArchiveSerializer):
         fields = ("id", "slug", "url", "name")
 
 
+@extend_schema_serializer(
+    description="An author with their latest articles (published ones, and for staff drafts too), "
+    "the link to all of them, and their books."
+)
 class AuthorDetailSerializer(AuthorListSerializer):
     articles = ArticleListSerializer(
         source="recent_articles",
@@ -458,6 +419,11 @@ class AuthorDetailSerializer(AuthorListSerializer):
 # Images
 
 
+@extend_schema_serializer(
+    description="A picture printed with an article: the article's slug, the picture's place among "
+    "its images, and the picture. Often only its caption survives: then `url`, `width` "
+    "and `height` are null."
+)
 class ImageListSerializer(ArchiveSerializer, ImageSerializer):
     article = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
@@ -465,5 +431,9 @@ class ImageListSerializer(ArchiveSerializer, ImageSerializer):
         fields = ("id", "article", "position", *ImageSerializer.Meta.fields[1:])
 
 
+@extend_schema_serializer(
+    description="A picture printed with an article: the same properties as in the list."
+)
 class ImageDetailSerializer(ImageListSerializer):
-    """An image on its own has nothing more to show than its list item."""
+    """An image on its own shows nothing more than its list item; the class gives the
+    detail route its own shape and component name, as every resource has."""

@@ -161,8 +161,12 @@ class ArchiveRootView(routers.APIRootView):
         return response
 
 
+@extend_schema_view(
+    list=extend_schema(description="The publications in the archive, e.g. Socialist Worker."),
+    retrieve=extend_schema(description="A publication by slug, with the link to its issues."),
+)
 class PublicationViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """The titles in the archive, e.g. Socialist Worker."""
+    """Publications by slug; read-only here, since editors change them in the admin."""
 
     queryset = Publication.objects.all()
     filterset_class = filters.PublicationFilter
@@ -170,8 +174,16 @@ class PublicationViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
     detail_serializer_class = serializers.PublicationDetailSerializer
 
 
+@extend_schema_view(
+    list=extend_schema(description="Issues of the archive's publications: number and cover date."),
+    retrieve=extend_schema(
+        description="An issue by slug (e.g. `socialist-worker-2215`), with its articles in the "
+        "order they went online: published ones, and for staff drafts too."
+    ),
+)
 class IssueViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """Issues of a publication; an issue's page lists its articles."""
+    """Issues by slug. The detail embeds the issue's articles, so what it shows depends on
+    who asks: only staff get drafts."""
 
     queryset = Issue.objects.all()
     filterset_class = filters.IssueFilter
@@ -186,15 +198,38 @@ class IssueViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 # Writes take the write shape and answer with the article's detail shape.
 @extend_schema_view(
-    create=extend_schema(responses={201: serializers.ArticleDetailSerializer}),
-    update=extend_schema(responses=serializers.ArticleDetailSerializer),
-    partial_update=extend_schema(responses=serializers.ArticleDetailSerializer),
+    list=extend_schema(
+        description="Articles, newest first, or with `q` most relevant first. Readers other "
+        "than staff get published articles only; staff, with a token or session, get drafts "
+        "and scheduled articles too, and each article's `status`."
+    ),
+    retrieve=extend_schema(
+        description="An article by slug, with everything its page shows in one response: "
+        "issue, authors, the body as text, HTML and blocks, images and reading list. A draft "
+        "or a scheduled article is a 404 for anyone but staff."
+    ),
+    create=extend_schema(
+        description="Create an article, sent as JSON: for editors who may add articles. The "
+        "answer is the new article's detail.",
+        responses={201: serializers.ArticleDetailSerializer},
+    ),
+    update=extend_schema(
+        description="Replace an article's fields, sent as JSON: for editors who may change "
+        "articles. The answer is the article's detail.",
+        responses=serializers.ArticleDetailSerializer,
+    ),
+    partial_update=extend_schema(
+        description="Correct some of an article's fields, sent as JSON: for editors who may "
+        "change articles. The answer is the article's detail.",
+        responses=serializers.ArticleDetailSerializer,
+    ),
+    destroy=extend_schema(description="Delete an article: for editors who may delete articles."),
 )
 class ArticleViewSet(ArchiveViewSetMixin, viewsets.ModelViewSet):
-    """Articles: anonymous readers see published ones, staff drafts too (with `status`).
+    """Articles by slug: the one resource editors also write over the API.
 
-    Editors with the article permissions create (POST), correct (PUT/PATCH) and delete
-    articles; the answer is the article's detail shape.
+    Every read is narrowed by ``visible_to()``, so only staff ever get drafts or scheduled
+    articles. Writes take ``ArticleWriteSerializer`` and answer in the detail shape.
     """
 
     # Built once, at import, and cloned for each request by DRF's get_queryset(): building
@@ -223,8 +258,16 @@ class ArticleViewSet(ArchiveViewSetMixin, viewsets.ModelViewSet):
         return context
 
 
+@extend_schema_view(
+    list=extend_schema(description="People credited with articles or books."),
+    retrieve=extend_schema(
+        description="An author by slug, with their latest articles (published ones, and for "
+        "staff drafts too), the link to all their articles, and their books."
+    ),
+)
 class AuthorViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """People credited with articles or books; an author's page shows both."""
+    """Authors by slug. The detail embeds the author's latest articles, so what it shows
+    depends on who asks: only staff get drafts."""
 
     queryset = Author.objects.all()
     filterset_class = filters.AuthorFilter
@@ -237,8 +280,16 @@ class AuthorViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Author.objects.for_api_list()
 
 
+@extend_schema_view(
+    list=extend_schema(description="Books recommended in articles' reading lists."),
+    retrieve=extend_schema(
+        description="A book by slug, with the articles whose reading lists recommend it, "
+        "newest first: published ones, and for staff drafts too."
+    ),
+)
 class BookViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """Books recommended in reading lists; a book's page lists the articles recommending it."""
+    """Books by slug. The detail lists the articles recommending the book among those the
+    reader may see, which the serializer gets as ``visible_articles`` in its context."""
 
     queryset = Book.objects.all()
     filterset_class = filters.BookFilter
@@ -256,8 +307,18 @@ class BookViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return context
 
 
+@extend_schema_view(
+    list=extend_schema(
+        description="Pictures printed with articles: those of published articles, and for "
+        "staff those of drafts too. Often only the caption survives: then `url` is null."
+    ),
+    retrieve=extend_schema(
+        description="An image by id: a 404 for anyone but staff until its article is published."
+    ),
+)
 class ImageViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """Pictures printed with articles, by id; often only the caption survives."""
+    """Images by id, since they have no slug; an image is visible to whoever may see its
+    article."""
 
     queryset = Image.objects.all()
     lookup_field = "pk"

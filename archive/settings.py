@@ -203,6 +203,14 @@ SPECTACULAR_SETTINGS = {
     "books and images.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Docstrings are for readers of the code: the API's descriptions are declared
+    # (extend_schema, extend_schema_serializer, help_text). See api.schema.
+    "DISABLE_DOCSTRING_DESCRIPTIONS": True,
+    # Every operation's error answers (api.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.document_error_responses",
+    ],
     # The docs page loads Swagger UI from our own static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
