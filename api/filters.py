@@ -173,10 +173,10 @@ class PublishedBoundFilter(filters.Filter):
 
 
 def visible_articles(request):
-    """Slugs a client may filter by: an anonymous client cannot probe for drafts."""
+    """Slugs a client may filter by: only a reader of drafts can probe for drafts."""
     if request is None:
         return Article.objects.none()
-    return Article.objects.visible_to(request.user)
+    return Article.objects.for_reader(request.user)
 
 
 class ArchiveFilterSet(filters.FilterSet):

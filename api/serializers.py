@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from articles.importing.records import IMAGE_COLUMNS
 from articles.models import (
     Article,
     Author,
@@ -23,8 +24,18 @@ from articles.models import (
     ReadingListEntry,
     ReadingListGroup,
 )
+from articles.readers import reads_drafts
 
 from .fields import ArchiveSerializer, ArchiveSlugRelatedField, IdentityLinkField, ReadSerializer
+
+# An author page shows the latest articles; the full list is a filtered article list.
+AUTHOR_RECENT_ARTICLES = 20
+
+
+def readable_articles(serializer):
+    """The articles the request's reader may read, shaped for a list: what a page that
+    embeds articles (an issue's, an author's, a book's) shows of them."""
+    return Article.objects.for_reader(serializer.context["request"].user).for_api_list()
 
 
 @extend_schema_serializer(
@@ -65,7 +76,8 @@ class ImageSerializer(ReadSerializer):
 
     class Meta:
         model = Image
-        fields = ("id", "caption", "credit", "alt_text", "url", "width", "height")
+        # The importable columns, the file given as the URL it is served from.
+        fields = ("id", *("url" if name == "file" else name for name in IMAGE_COLUMNS))
 
     @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_url(self, image) -> str | None:
@@ -144,7 +156,7 @@ class ArticleListSerializer(ArchiveSerializer):
 
     def available_fields(self, fields):
         request = self.context.get("request")
-        if not (request and request.user.is_staff):
+        if not (request and reads_drafts(request.user)):
             del fields["status"]
         if not self.context.get("search"):
             del fields["highlight"]
@@ -329,12 +341,17 @@ class IssueListSerializer(ArchiveSerializer):
     "for staff drafts too."
 )
 class IssueDetailSerializer(IssueListSerializer):
-    articles = ArticleListSerializer(
-        many=True, read_only=True, help_text="The issue's articles, in the order they went online."
+    articles = serializers.SerializerMethodField(
+        help_text="The issue's articles, in the order they went online."
     )
 
     class Meta(IssueListSerializer.Meta):
         fields = (*IssueListSerializer.Meta.fields, "articles")
+
+    @extend_schema_field(ArticleListSerializer(many=True))
+    def get_articles(self, issue):
+        articles = readable_articles(self).filter(issue=issue).order_by("published_at", "id")
+        return ArticleListSerializer(articles, many=True, context=self.context).data
 
 
 # Books
@@ -377,7 +394,7 @@ class BookDetailSerializer(BookListSerializer):
 
     @extend_schema_field(ArticleListSerializer(many=True))
     def get_articles(self, book):
-        articles = self.context["visible_articles"].for_api_list().recommending(book)
+        articles = readable_articles(self).recommending(book)
         return ArticleListSerializer(articles, many=True, context=self.context).data
 
 
@@ -398,17 +415,22 @@ class AuthorListSerializer(ArchiveSerializer):
     "the link to all of them, and their books."
 )
 class AuthorDetailSerializer(AuthorListSerializer):
-    articles = ArticleListSerializer(
-        source="recent_articles",
-        many=True,
-        read_only=True,
-        help_text="The author's latest articles (at most 20); `articles_url` lists them all.",
+    articles = serializers.SerializerMethodField(
+        help_text=f"The author's latest articles (at most {AUTHOR_RECENT_ARTICLES}); "
+        "`articles_url` lists them all."
     )
     articles_url = serializers.SerializerMethodField(help_text="All the author's articles.")
     books = BookListSerializer(many=True, read_only=True)
 
     class Meta(AuthorListSerializer.Meta):
         fields = (*AuthorListSerializer.Meta.fields, "bio", "articles", "articles_url", "books")
+
+    @extend_schema_field(ArticleListSerializer(many=True))
+    def get_articles(self, author):
+        articles = readable_articles(self).filter(bylines__author=author)
+        return ArticleListSerializer(
+            articles[:AUTHOR_RECENT_ARTICLES], many=True, context=self.context
+        ).data
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_articles_url(self, author) -> str:

@@ -4,12 +4,7 @@ QuerySets and filtering in ``api.filters``."""
 from django.conf import settings
 from django.core.cache import cache
 from django.http import JsonResponse
-from django.utils.cache import (
-    get_conditional_response,
-    patch_cache_control,
-    patch_vary_headers,
-    set_response_etag,
-)
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.views import defaults
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -21,6 +16,7 @@ from rest_framework.reverse import reverse
 
 from articles.caching import generation_key
 from articles.models import Article, Author, Book, Image, Issue, Publication
+from articles.readers import reads_drafts
 
 from . import filters, serializers
 
@@ -45,20 +41,27 @@ def requested_fields(request) -> list[str] | None:
 
 
 class ArchiveViewSetMixin:
-    """List and detail shapes, sparse fieldsets and HTTP caching for every resource.
+    """List and detail shapes, the reader's rows, sparse fieldsets and HTTP caching for
+    every resource.
 
-    Responses carry an ``ETag`` (a hash of the rendered body) and, where the resource
-    has a timestamp, ``Last-Modified``; a matching ``If-None-Match`` or
-    ``If-Modified-Since`` answers 304. Anonymous responses may be cached publicly; a
-    logged-in reader's (which can include drafts) only privately.
+    ``list_queryset`` and ``queryset`` are the list's and the detail's shapes, built once
+    per process; each request narrows a clone of one to what its reader may see.
+    Successful reads carry ``Last-Modified`` where the resource has a timestamp, and
+    Django's conditional GET middleware adds the ``ETag`` and answers 304s. Answers for
+    readers of published content may be cached publicly; a reader of drafts' privately.
     """
 
     lookup_field = "slug"
+    list_queryset = None
     list_serializer_class = None
     detail_serializer_class = None
     # The model field that says when an object last changed, for Last-Modified.
     last_modified_field = None
     last_modified = None
+
+    def get_queryset(self):
+        shape = self.list_queryset if self.action == "list" else self.queryset
+        return shape.all().for_reader(self.request.user)
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -81,13 +84,14 @@ class ArchiveViewSetMixin:
         return self._cached_for_anonymous(super().retrieve, request, *args, **kwargs)
 
     def _cached_for_anonymous(self, handler, request, *args, **kwargs):
-        """Serve anonymous reads from the shared cache; see ``articles.caching``.
+        """Serve readers of published content from the shared cache; see
+        ``articles.caching``.
 
         The serialized data is cached, not the rendered bytes, so content negotiation,
-        ETags and conditional requests work the same on a hit. Staff responses (which
-        can include drafts) are never cached.
+        ETags and conditional requests work the same on a hit. Answers for readers of
+        drafts are never cached.
         """
-        if request.user.is_authenticated:
+        if reads_drafts(request.user):
             return handler(request, *args, **kwargs)
         key = generation_key("api", request.get_full_path())
         cached = cache.get(key)
@@ -122,25 +126,13 @@ class ArchiveViewSetMixin:
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method in permissions.SAFE_METHODS and response.status_code == 200:
             patch_vary_headers(response, ("Cookie", "Authorization"))
-            if request.user.is_authenticated:
+            if reads_drafts(request.user):
                 patch_cache_control(response, private=True, no_cache=True)
             else:
                 patch_cache_control(response, public=True, max_age=settings.API_CACHE_MAX_AGE)
-            response.add_post_render_callback(self._answer_conditionally)
+            if self.last_modified is not None:
+                response.headers["Last-Modified"] = http_date(self.last_modified.timestamp())
         return response
-
-    def _answer_conditionally(self, response):
-        set_response_etag(response)
-        last_modified = None
-        if self.last_modified is not None:
-            last_modified = int(self.last_modified.timestamp())
-            response.headers["Last-Modified"] = http_date(last_modified)
-        return get_conditional_response(
-            self.request,
-            etag=response.headers["ETag"],
-            last_modified=last_modified,
-            response=response,
-        )
 
 
 class ArchiveRootView(routers.APIRootView):
@@ -168,7 +160,8 @@ class ArchiveRootView(routers.APIRootView):
 class PublicationViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Publications by slug; read-only here, since editors change them in the admin."""
 
-    queryset = Publication.objects.all()
+    queryset = Publication.objects.for_api_detail()
+    list_queryset = Publication.objects.for_api_list()
     filterset_class = filters.PublicationFilter
     list_serializer_class = serializers.PublicationListSerializer
     detail_serializer_class = serializers.PublicationDetailSerializer
@@ -185,15 +178,11 @@ class IssueViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Issues by slug. The detail embeds the issue's articles, so what it shows depends on
     who asks: only staff get drafts."""
 
-    queryset = Issue.objects.all()
+    queryset = Issue.objects.for_api_detail()
+    list_queryset = Issue.objects.for_api_list()
     filterset_class = filters.IssueFilter
     list_serializer_class = serializers.IssueListSerializer
     detail_serializer_class = serializers.IssueDetailSerializer
-
-    def get_queryset(self):
-        if self.action == "retrieve":
-            return Issue.objects.for_api_detail(self.request.user)
-        return Issue.objects.for_api_list()
 
 
 # Writes take the write shape and answer with the article's detail shape.
@@ -228,12 +217,11 @@ class IssueViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
 class ArticleViewSet(ArchiveViewSetMixin, viewsets.ModelViewSet):
     """Articles by slug: the one resource editors also write over the API.
 
-    Every read is narrowed by ``visible_to()``, so only staff ever get drafts or scheduled
-    articles. Writes take ``ArticleWriteSerializer`` and answer in the detail shape.
+    Every request is narrowed by ``for_reader()``, so only staff ever get drafts or
+    scheduled articles. Writes take ``ArticleWriteSerializer`` and answer in the detail
+    shape.
     """
 
-    # Built once, at import, and cloned for each request by DRF's get_queryset(): building
-    # the JSON subqueries costs more than running them.
     queryset = Article.objects.for_api_detail()
     list_queryset = Article.objects.for_api_list()
     # JSON only: form encodings cannot say null or an empty byline.
@@ -242,10 +230,6 @@ class ArticleViewSet(ArchiveViewSetMixin, viewsets.ModelViewSet):
     list_serializer_class = serializers.ArticleListSerializer
     detail_serializer_class = serializers.ArticleDetailSerializer
     last_modified_field = "updated_at"
-
-    def get_queryset(self):
-        articles = self.list_queryset.all() if self.action == "list" else super().get_queryset()
-        return articles.visible_to(self.request.user)
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):
@@ -269,15 +253,11 @@ class AuthorViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Authors by slug. The detail embeds the author's latest articles, so what it shows
     depends on who asks: only staff get drafts."""
 
-    queryset = Author.objects.all()
+    queryset = Author.objects.for_api_detail()
+    list_queryset = Author.objects.for_api_list()
     filterset_class = filters.AuthorFilter
     list_serializer_class = serializers.AuthorListSerializer
     detail_serializer_class = serializers.AuthorDetailSerializer
-
-    def get_queryset(self):
-        if self.action == "retrieve":
-            return Author.objects.for_api_detail(self.request.user)
-        return Author.objects.for_api_list()
 
 
 @extend_schema_view(
@@ -289,22 +269,13 @@ class AuthorViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
 )
 class BookViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Books by slug. The detail lists the articles recommending the book among those the
-    reader may see, which the serializer gets as ``visible_articles`` in its context."""
+    reader may see."""
 
-    queryset = Book.objects.all()
+    queryset = Book.objects.for_api_detail()
+    list_queryset = Book.objects.for_api_list()
     filterset_class = filters.BookFilter
     list_serializer_class = serializers.BookListSerializer
     detail_serializer_class = serializers.BookDetailSerializer
-
-    def get_queryset(self):
-        if self.action == "retrieve":
-            return Book.objects.for_api_detail()
-        return Book.objects.for_api_list()
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["visible_articles"] = Article.objects.visible_to(self.request.user)
-        return context
 
 
 @extend_schema_view(
@@ -320,11 +291,9 @@ class ImageViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Images by id, since they have no slug; an image is visible to whoever may see its
     article."""
 
-    queryset = Image.objects.all()
+    queryset = Image.objects.for_api_detail()
+    list_queryset = Image.objects.for_api_list()
     lookup_field = "pk"
     filterset_class = filters.ImageFilter
     list_serializer_class = serializers.ImageListSerializer
     detail_serializer_class = serializers.ImageDetailSerializer
-
-    def get_queryset(self):
-        return Image.objects.visible_to(self.request.user).for_api_list()

@@ -1,7 +1,7 @@
 """Read replicas: anonymous API reads go to a replica, everything else to the primary.
 
-An editor must see their own change at once, so any request that carries credentials
-(a session cookie or an ``Authorization`` header) stays on the primary, as do the admin,
+An editor must see their own change at once, so any request that could be a reader of
+drafts (``articles.readers.carries_credentials``) stays on the primary, as do the admin,
 the importer and every write. Replication lag is acceptable only for the anonymous
 public, who cannot tell a change was made a moment ago.
 """
@@ -10,6 +10,8 @@ import random
 from contextvars import ContextVar
 
 from django.conf import settings
+
+from articles.readers import carries_credentials
 
 _reading_from_replica = ContextVar("reading_from_replica", default=False)
 
@@ -43,8 +45,7 @@ class ReplicaReadMiddleware:
         anonymous_read = (
             request.method in SAFE_METHODS
             and request.path.startswith("/api/")
-            and settings.SESSION_COOKIE_NAME not in request.COOKIES
-            and "HTTP_AUTHORIZATION" not in request.META
+            and not carries_credentials(request)
         )
         token = _reading_from_replica.set(anonymous_read)
         try:

@@ -20,6 +20,7 @@ from . import search
 from .caching import archive_changed
 from .expressions import CompiledSubquery, JSONList
 from .importing.records import IMAGE_COLUMNS
+from .readers import reads_drafts
 from .validators import validate_image_file
 
 HEADING_MARKER = "## "
@@ -74,6 +75,22 @@ class NaturalKeyManager(models.Manager):
         return self.get(**dict(zip(self.model.natural_key_lookups, key, strict=True)))
 
 
+class ArchiveQuerySet(models.QuerySet):
+    """The API's three entry points, on every model's queryset: a list's shape, a
+    detail's shape (each with the relations its serializer reads), and the rows a reader
+    may see (``articles.readers``). Shapes do not depend on the reader, so the API builds
+    them once; by default every reader sees every row."""
+
+    def for_api_list(self):
+        return self
+
+    def for_api_detail(self):
+        return self.for_api_list()
+
+    def for_reader(self, user):
+        return self
+
+
 class Publication(models.Model):
     natural_key_lookups = ("slug",)
 
@@ -82,7 +99,7 @@ class Publication(models.Model):
     )
     slug = models.SlugField(max_length=200, unique=True)
 
-    objects = NaturalKeyManager()
+    objects = NaturalKeyManager.from_queryset(ArchiveQuerySet)()
 
     class Meta:
         ordering = ("name", "id")
@@ -101,14 +118,9 @@ class IssueManager(NaturalKeyManager):
         return super().get_queryset().select_related("publication")
 
 
-class IssueQuerySet(models.QuerySet):
+class IssueQuerySet(ArchiveQuerySet):
     def for_api_list(self):
         return self.select_related("publication")
-
-    def for_api_detail(self, user):
-        """With the issue's articles that ``user`` may see, in the order they went online."""
-        articles = Article.objects.visible_to(user).for_api_list().order_by("published_at", "id")
-        return self.for_api_list().prefetch_related(Prefetch("articles", queryset=articles))
 
 
 class Issue(models.Model):
@@ -145,20 +157,9 @@ class Issue(models.Model):
         return (self.slug,)
 
 
-class AuthorQuerySet(models.QuerySet):
-    # An author page shows the latest articles; the full list is a filtered article list.
-    RECENT_ARTICLES = 20
-
-    def for_api_list(self):
-        return self
-
-    def for_api_detail(self, user):
-        """With the author's latest articles that ``user`` may see, and their books."""
-        articles = Article.objects.visible_to(user).for_api_list()[: self.RECENT_ARTICLES]
-        return self.prefetch_related(
-            Prefetch("articles", queryset=articles, to_attr="recent_articles"),
-            Prefetch("books", queryset=Book.objects.for_api_list()),
-        )
+class AuthorQuerySet(ArchiveQuerySet):
+    def for_api_detail(self):
+        return self.prefetch_related(Prefetch("books", queryset=Book.objects.for_api_list()))
 
 
 class Author(models.Model):
@@ -183,14 +184,11 @@ class Author(models.Model):
         return (self.slug,)
 
 
-class BookQuerySet(models.QuerySet):
+class BookQuerySet(ArchiveQuerySet):
     def for_api_list(self):
         return self.prefetch_related(
             Prefetch("credits", queryset=BookAuthor.objects.select_related("author"))
         )
-
-    def for_api_detail(self):
-        return self.for_api_list()
 
 
 class Book(models.Model):
@@ -249,7 +247,7 @@ class BookAuthor(models.Model):
     natural_key.dependencies = ["articles.book", "articles.author"]
 
 
-class ArticleQuerySet(models.QuerySet):
+class ArticleQuerySet(ArchiveQuerySet):
     def published(self):
         """What the public may read: published, and not scheduled for later."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
@@ -273,9 +271,9 @@ class ArticleQuerySet(models.QuerySet):
         archive_changed()
         return count
 
-    def visible_to(self, user):
-        """Staff see every article; everyone else what ``published()`` allows."""
-        return self if user.is_staff else self.published()
+    def for_reader(self, user):
+        """The articles ``user`` may read: all of them for staff, else ``published()``."""
+        return self if reads_drafts(user) else self.published()
 
     def search(self, query: str):
         """Articles matching a web-search query (``"a phrase" -word this OR that``), most
@@ -469,10 +467,12 @@ class ArticleAuthor(models.Model):
     natural_key.dependencies = ["articles.article", "articles.author"]
 
 
-class ImageQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Images of the articles ``user`` may see."""
-        return self if user.is_staff else self.filter(article__in=Article.objects.published())
+class ImageQuerySet(ArchiveQuerySet):
+    def for_reader(self, user):
+        """Images of the articles ``user`` may read."""
+        if reads_drafts(user):
+            return self
+        return self.filter(article__in=Article.objects.published())
 
     def for_api_list(self):
         return self.select_related("article")

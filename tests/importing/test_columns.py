@@ -79,6 +79,19 @@ def test_the_api_reads_an_image_as_its_declared_columns(with_image):
     assert {name: data[name] for name in IMAGE_COLUMNS} == WITH_FILE
 
 
+def test_the_api_shows_an_image_as_its_declared_columns(client, with_image):
+    """An article's images over HTTP: the declared columns in their order, the file as
+    its URL."""
+    response = client.get(f"/api/v1/articles/{with_image.article.slug}/")
+    [image] = [image for image in response.json()["images"] if image["id"] == with_image.id]
+    expected = ["id", *("url" if name == "file" else name for name in IMAGE_COLUMNS)]
+    assert list(image) == expected
+    assert image["url"].endswith(WITH_FILE["file"])
+    assert {name: image[name] for name in IMAGE_COLUMNS if name != "file"} == {
+        name: value for name, value in WITH_FILE.items() if name != "file"
+    }
+
+
 @pytest.mark.parametrize("name", IMAGE_COLUMNS)
 def test_the_loader_compares_and_writes_every_declared_column(with_image, name):
     """Correcting any one declared column in a document updates that image, and only it."""

@@ -1,0 +1,96 @@
+"""One rule says what a reader may read, on every resource that shows articles.
+
+Staff read drafts and scheduled articles; every other reader, signed in or not, reads
+what is published, and gets the public answer: publicly cacheable, from the shared cache.
+"""
+
+import pytest
+from rest_framework.test import APIClient
+
+from articles.models import Article, Book, ReadingListEntry, ReadingListGroup
+from tests.factories import ImageFactory
+
+
+@pytest.fixture
+def draft(seed):
+    """A draft by the seed's author, in the seed's issue, with an image, recommending a
+    book of the seed's reading list."""
+    seed_article = Article.objects.get(slug="trotskys-socialism")
+    author = seed_article.authors.get()
+    draft = Article.objects.create(
+        issue=seed_article.issue,
+        headline="Draft on the dockers",
+        slug="draft-on-the-dockers",
+        body="Not yet.",
+    )
+    draft.set_authors([author])
+    ImageFactory(article=draft, caption="Dockers at the gate")
+    group = ReadingListGroup.objects.create(article=draft, heading="Read:")
+    entry = ReadingListEntry.objects.create(group=group, text="My Life")
+    entry.books.add(Book.objects.get(slug="my-life"))
+    return draft
+
+
+@pytest.fixture
+def reader(django_user_model):
+    """A signed-in reader without staff status."""
+    user = django_user_model.objects.create_user("reader", password="x" * 20)
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def shown(client, draft) -> dict[str, bool]:
+    """Where the draft shows up for this client: each page that lists articles."""
+    author = draft.authors.get().slug
+    issue = draft.issue.slug
+    articles = client.get("/api/v1/articles/").json()["results"]
+    images = client.get("/api/v1/images/").json()["results"]
+    return {
+        "article list": any(a["slug"] == draft.slug for a in articles),
+        "article page": client.get(f"/api/v1/articles/{draft.slug}/").status_code == 200,
+        "issue page": any(
+            a["slug"] == draft.slug
+            for a in client.get(f"/api/v1/issues/{issue}/").json()["articles"]
+        ),
+        "author page": any(
+            a["slug"] == draft.slug
+            for a in client.get(f"/api/v1/authors/{author}/").json()["articles"]
+        ),
+        "book page": any(
+            a["slug"] == draft.slug for a in client.get("/api/v1/books/my-life/").json()["articles"]
+        ),
+        "image list": any(i["caption"] == "Dockers at the gate" for i in images),
+        "article filter": client.get("/api/v1/images/", {"article": draft.slug}).status_code == 200,
+    }
+
+
+def test_staff_read_the_draft_everywhere(editor_api, draft):
+    assert all(shown(editor_api, draft).values()), shown(editor_api, draft)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "signed-in reader"])
+def test_everyone_else_reads_it_nowhere(api, reader, draft, who):
+    client = api if who == "anonymous" else reader
+    assert not any(shown(client, draft).values()), shown(client, draft)
+
+
+def test_a_signed_in_reader_gets_the_public_answer(api, reader, draft, django_assert_num_queries):
+    """Not staff, so the same answer as anyone's: public, and served from the shared
+    response cache that an anonymous request filled."""
+    anonymous = api.get("/api/v1/articles/trotskys-socialism/")
+    assert anonymous["Cache-Control"].startswith("public")
+    with django_assert_num_queries(0):
+        response = reader.get("/api/v1/articles/trotskys-socialism/")
+    assert response.status_code == 200
+    assert response["Cache-Control"].startswith("public")
+    assert response.content == anonymous.content
+    assert "status" not in response.json()
+
+
+def test_staff_get_their_own_answer(api, editor_api, draft):
+    """A reader of drafts is never answered from the shared cache, nor cached publicly."""
+    api.get("/api/v1/articles/trotskys-socialism/")
+    response = editor_api.get("/api/v1/articles/trotskys-socialism/")
+    assert response.json()["status"] == "published"
+    assert "private" in response["Cache-Control"]
