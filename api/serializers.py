@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from articles.importing.records import IMAGE_COLUMNS
+from articles.importing.records import BOOK_DETAILS, IMAGE_COLUMNS
 from articles.models import (
     Article,
     Author,
@@ -30,12 +30,6 @@ from .fields import ArchiveSerializer, ArchiveSlugRelatedField, IdentityLinkFiel
 
 # An author page shows the latest articles; the full list is a filtered article list.
 AUTHOR_RECENT_ARTICLES = 20
-
-
-def readable_articles(serializer):
-    """The articles the request's reader may read, shaped for a list: what a page that
-    embeds articles (an issue's, an author's, a book's) shows of them."""
-    return Article.objects.for_reader(serializer.context["request"].user).for_api_list()
 
 
 @extend_schema_serializer(
@@ -161,6 +155,22 @@ class ArticleListSerializer(ArchiveSerializer):
         if not self.context.get("search"):
             del fields["highlight"]
         return fields
+
+
+@extend_schema_field(ArticleListSerializer(many=True))
+class ReaderArticlesField(serializers.Field):
+    """The articles a page embeds (an issue's, an author's, a book's), among those the
+    request's reader may read, in the list's shape. ``select(articles, obj)`` narrows the
+    reader's articles to the object's and orders them."""
+
+    def __init__(self, select, **kwargs):
+        self.select = select
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, obj):
+        readable = Article.objects.for_reader(self.context["request"].user).for_api_list()
+        articles = self.select(readable, obj)
+        return ArticleListSerializer(articles, many=True, context=self.context).data
 
 
 @extend_schema_serializer(
@@ -341,17 +351,13 @@ class IssueListSerializer(ArchiveSerializer):
     "for staff drafts too."
 )
 class IssueDetailSerializer(IssueListSerializer):
-    articles = serializers.SerializerMethodField(
-        help_text="The issue's articles, in the order they went online."
+    articles = ReaderArticlesField(
+        lambda articles, issue: articles.filter(issue=issue).order_by("published_at", "id"),
+        help_text="The issue's articles, in the order they went online.",
     )
 
     class Meta(IssueListSerializer.Meta):
         fields = (*IssueListSerializer.Meta.fields, "articles")
-
-    @extend_schema_field(ArticleListSerializer(many=True))
-    def get_articles(self, issue):
-        articles = readable_articles(self).filter(issue=issue).order_by("published_at", "id")
-        return ArticleListSerializer(articles, many=True, context=self.context).data
 
 
 # Books
@@ -366,18 +372,7 @@ class BookListSerializer(ArchiveSerializer):
 
     class Meta:
         model = Book
-        fields = (
-            "id",
-            "slug",
-            "url",
-            "title",
-            "authors",
-            "publisher",
-            "year",
-            "isbn",
-            "series",
-            "volume",
-        )
+        fields = ("id", "slug", "url", "title", "authors", *BOOK_DETAILS)
 
 
 @extend_schema_serializer(
@@ -385,17 +380,13 @@ class BookListSerializer(ArchiveSerializer):
     "for staff drafts too."
 )
 class BookDetailSerializer(BookListSerializer):
-    articles = serializers.SerializerMethodField(
-        help_text="Articles whose reading lists recommend the book, newest first."
+    articles = ReaderArticlesField(
+        lambda articles, book: articles.recommending(book),
+        help_text="Articles whose reading lists recommend the book, newest first.",
     )
 
     class Meta(BookListSerializer.Meta):
         fields = (*BookListSerializer.Meta.fields, "articles")
-
-    @extend_schema_field(ArticleListSerializer(many=True))
-    def get_articles(self, book):
-        articles = readable_articles(self).recommending(book)
-        return ArticleListSerializer(articles, many=True, context=self.context).data
 
 
 # Authors
@@ -415,22 +406,16 @@ class AuthorListSerializer(ArchiveSerializer):
     "the link to all of them, and their books."
 )
 class AuthorDetailSerializer(AuthorListSerializer):
-    articles = serializers.SerializerMethodField(
+    articles = ReaderArticlesField(
+        lambda articles, author: articles.filter(bylines__author=author)[:AUTHOR_RECENT_ARTICLES],
         help_text=f"The author's latest articles (at most {AUTHOR_RECENT_ARTICLES}); "
-        "`articles_url` lists them all."
+        "`articles_url` lists them all.",
     )
     articles_url = serializers.SerializerMethodField(help_text="All the author's articles.")
     books = BookListSerializer(many=True, read_only=True)
 
     class Meta(AuthorListSerializer.Meta):
         fields = (*AuthorListSerializer.Meta.fields, "bio", "articles", "articles_url", "books")
-
-    @extend_schema_field(ArticleListSerializer(many=True))
-    def get_articles(self, author):
-        articles = readable_articles(self).filter(bylines__author=author)
-        return ArticleListSerializer(
-            articles[:AUTHOR_RECENT_ARTICLES], many=True, context=self.context
-        ).data
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_articles_url(self, author) -> str:

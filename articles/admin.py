@@ -315,15 +315,14 @@ class ArchiveImportAdminMixin:
 
     def _dry_run(self, request, form):
         """The dry run's report, and a token for the files that passed it (or None)."""
-        files = [(upload.name, upload.read()) for upload in form.cleaned_data["files"]]
+        files = [Upload(upload.name, upload.read()) for upload in form.cleaned_data["files"]]
         publication = form.cleaned_data["publication"]
-        uploads = [Upload(name, data) for name, data in files]
-        reports = import_files(uploads, publication=publication, dry_run=True)
+        reports = import_files(files, publication=publication, dry_run=True)
         report = ImportReport(dry_run=True).add_all(reports)
         folder = f"{self.import_storage_folder}/{uuid.uuid4().hex}"
         passed = [
-            (name, default_storage.save(f"{folder}/{name}", ContentFile(data)))
-            for (name, data), result in zip(files, report.files, strict=True)
+            (file.name, default_storage.save(f"{folder}/{file.name}", ContentFile(file.data)))
+            for file, result in zip(files, report.files, strict=True)
             if not result.error
         ]
         if not passed:
@@ -347,13 +346,12 @@ class ArchiveImportAdminMixin:
         try:
             for name, stored in stash["files"]:
                 with default_storage.open(stored) as stream:
-                    files.append((name, stream.read()))
+                    files.append(Upload(name, stream.read()))
         except FileNotFoundError:
             return None  # confirmed twice: the first confirmation imported them
         for _, stored in stash["files"]:
             default_storage.delete(stored)
-        uploads = [Upload(name, data) for name, data in files]
-        return ImportReport().add_all(import_files(uploads, publication=stash["publication"]))
+        return ImportReport().add_all(import_files(files, publication=stash["publication"]))
 
 
 @admin.register(Article)
