@@ -238,6 +238,7 @@ class _ArticleWrites:
 
     def _write(self, report: FileReport) -> None:
         Article.objects.bulk_create([article for article, *_ in self.new], batch_size=500)
+        # Every changed article had its body written, so it has every derived field.
         derived = Article.derived_fields(now=self.now, body="")
         Article.objects.bulk_update(
             self.changed, ["issue_id", *ARTICLE_COLUMNS, *derived], batch_size=100
