@@ -1,27 +1,29 @@
 """Two ways through a list: numbered pages, and a cursor for walking the whole archive.
 
-``?page=N&page_size=M`` gives the familiar envelope with a total ``count``. Deep pages
-cost an OFFSET scan and a list's first page a COUNT, so ``?cursor=`` (empty to start)
-walks the list by keyset instead: each page continues after the last row's ordering key
-(for articles ``published_at`` then ``id``), so page 5000 costs what page 1 does.
+``?page=N&page_size=M`` (``NumberedPagination``) gives the familiar envelope with a total
+``count``. Deep pages cost an OFFSET scan and a list's first page a COUNT, so ``?cursor=``
+(empty to start; ``KeysetPagination``) walks the list by keyset instead: each page continues
+after the last row's ordering key (for articles ``published_at`` then ``id``), so a deep
+page costs what the first does. The view picks one for each request
+(``api.views.ArchiveViewSetMixin.paginator``).
 """
 
 import base64
 import binascii
 import datetime as dt
 import json
-from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import F, IntegerField, Q, Value
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
+from django.utils.encoding import force_str
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.utils.urls import replace_query_param
 
 from articles.caching import generation_key
 from articles.expressions import SubqueryCount
@@ -46,6 +48,158 @@ def _positive_int(request, name, default, maximum=None):
     return value
 
 
+class _ListPagination(BasePagination):
+    """What numbered pages and the keyset walk share: ``page_size`` (a bad value answers
+    400 naming it, never a silent cap) and the envelope ``{count, next, previous,
+    results}``, whose ``count`` stays null unless the class counts the list."""
+
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+    count = None
+
+    def get_page_size(self, request):
+        return _positive_int(
+            request, self.page_size_query_param, self.page_size, self.max_page_size
+        )
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        # DRF's page-number envelope, examples included, with a count that may be null.
+        return {
+            "type": "object",
+            "required": ["count", "results"],
+            "properties": {
+                "count": {
+                    "type": "integer",
+                    "example": 123,
+                    "nullable": True,
+                    "description": "Total number of results; null in cursor mode. Counted "
+                    "with the first page asked for and kept until the archive changes (a "
+                    "scheduled article whose time comes can take the response cache's "
+                    "lifetime, 5 minutes by default, to be counted).",
+                },
+                "next": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "example": "http://api.example.org/accounts/?page=4",
+                },
+                "previous": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "example": "http://api.example.org/accounts/?page=2",
+                },
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Results per page: 1 to {self.max_page_size} "
+                f"(default {self.page_size}).",
+                "schema": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                    "default": self.page_size,
+                },
+            }
+        ]
+
+
+class NumberedPagination(_ListPagination, PageNumberPagination):
+    """``?page=N``: numbered pages, with the list's total ``count``.
+
+    A page is read in one query that also counts the whole list, as a scalar subquery:
+    the count costs no round trip of its own, and the database still plans it apart
+    from the page's rows. A page past the end needs no count: it is empty, a 404.
+
+    Counting grows with the archive, so the count is then cached (``_count_key``) until
+    the archive changes (``articles.caching``), and the list's other pages, page sizes and
+    shapes read it as a constant: a list is counted once, however it is paged.
+
+    Deep in a list the page reads its rows' keys before its rows: an OFFSET computes every
+    selected column of the rows it skips (a search's highlighted passage, each lead
+    image), while the keys compute only the ordering. Then only the page's rows are read.
+    """
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        page_size = self.get_page_size(request)
+        number = _positive_int(request, self.page_query_param, 1)
+        count_key = self._count_key(request)
+        known_count = cache.get(count_key)
+        rows, count = self._read(queryset, number, page_size, known_count)
+        if count is None and number > 1:
+            raise NotFound(self.invalid_page_message)
+        self.count = count or 0
+        if known_count is None:
+            cache.set(count_key, self.count, settings.API_RESPONSE_CACHE_SECONDS)
+        # The rows are read already: the Paginator only numbers the pages (for the links
+        # and the browsable API), and the list's length is all it needs for that.
+        self.page = Page(rows, number, Paginator(range(self.count), page_size))
+        if self.page.paginator.num_pages > 1 and self.template is not None:
+            # The browsable API shows page links, as for DRF's own page numbers.
+            self.display_page_controls = True
+        return rows
+
+    def _read(self, queryset, number, page_size, known_count):
+        """The page's rows and the list's count, which comes with the rows: ``None`` when
+        the page has none."""
+        if known_count is None:
+            total = SubqueryCount(queryset.order_by().values("pk"))
+        else:
+            total = Value(known_count, output_field=IntegerField())
+        counted = queryset.annotate(list_total=total)
+        bottom = (number - 1) * page_size
+        if not bottom:
+            rows = list(counted[:page_size])
+            return rows, rows[0].list_total if rows else None
+        keys = list(counted.values_list("pk", "list_total")[bottom : bottom + page_size])
+        pks = [pk for pk, _ in keys]
+        by_pk = {row.pk: row for row in queryset.filter(pk__in=pks).order_by()}
+        return [by_pk[pk] for pk in pks if pk in by_pk], keys[0][1] if keys else None
+
+    @staticmethod
+    def _count_key(request):
+        """The cache key of the list's total: its rows depend on the endpoint, the filters
+        and whether the reader is staff (who see drafts), not on the page asked for."""
+        filters = sorted(
+            (name, value)
+            for name, values in request.query_params.lists()
+            if name not in PAGE_PARAMETERS
+            for value in values
+        )
+        return generation_key("api-count", repr((request.path, request.user.is_staff, filters)))
+
+    def get_schema_operation_parameters(self, view):
+        # drf-spectacular documents only the view's ``pagination_class``, this class: the
+        # keyset walk's parameters (``page_size``, ``cursor``) are listed here too.
+        page = {
+            "name": self.page_query_param,
+            "required": False,
+            "in": "query",
+            "description": force_str(self.page_query_description),
+            "schema": {"type": "integer", "minimum": 1},
+        }
+        return [page, *KeysetPagination().get_schema_operation_parameters(view)]
+
+
 class _Keyset:
     """The ordering of a queryset as (field, descending) pairs ending in a unique key.
 
@@ -54,12 +208,22 @@ class _Keyset:
     """
 
     def __init__(self, model, ordering):
-        self.model = model
         self.fields = []
         for name in ordering:
             descending = name.startswith("-")
             field = model._meta.get_field(name.removeprefix("-"))
             self.fields.append((field.attname, descending, field))
+
+    @classmethod
+    def of(cls, queryset):
+        """The keyset of a queryset's order."""
+        model = queryset.model
+        try:
+            return cls(model, queryset.query.order_by or model._meta.ordering)
+        except (AttributeError, FieldDoesNotExist):
+            # Ordered by an expression, such as search relevance, which is no keyset: walk
+            # in the list's default order instead.
+            return cls(model, model._meta.ordering)
 
     def order_by(self, reverse=False):
         expressions = []
@@ -102,8 +266,8 @@ class _Keyset:
 
     def _bound(self, values, reverse):
         """A range on the first key that ``beyond`` implies, spelt out: PostgreSQL cannot
-        see a range in its OR of cases, and without one it walks the index from the start,
-        so the page at 99% depth cost four times the first."""
+        see a range in its OR of cases, and without one it walks the index from the start
+        of the list. With it, a page's index scan starts at the cursor, however deep."""
         attname, descending, field = self.fields[0]
         value = values[0]
         if value is None:
@@ -120,117 +284,30 @@ class _Keyset:
         return value
 
 
-class _CountingPaginator(Paginator):
-    """Numbered pages read in one query that also counts the whole list.
+class KeysetPagination(_ListPagination):
+    """``?cursor=`` (empty to start): each page continues after the last row's ordering
+    key, and ``next`` and ``previous`` carry that key as an opaque token. The list is not
+    counted: ``count`` is null."""
 
-    A separate COUNT cost a round trip and a query of its own through the ORM; as a
-    scalar subquery of the page's query it costs neither, and PostgreSQL still plans the
-    two apart (an InitPlan counts through an index while the page's rows are read in the
-    ordering's). A page past the end needs no count: it is empty.
-
-    The count is then kept in the cache under ``count_key``, retired with the cached
-    responses (``articles.caching``) when the archive changes, and the list's other pages
-    and page sizes read it as a constant: counting the 148,464 published articles of the
-    150,000-article benchmark archive took 10 of each page's 17 ms, and grows with it.
-
-    Deep in a list the page finds its rows' keys before reading the rows: PostgreSQL
-    computes every selected column of the rows an OFFSET skips, a search's ``ts_headline``
-    passage (half a millisecond an article) and each lead image, so page 100 of a search
-    took a second. The keys cost only the ordering; then just the page's rows are read.
-    """
-
-    def __init__(self, object_list, per_page, *, count_key, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.count_key = count_key
-
-    def page(self, number):
-        # ArchivePagination has checked that the number is a whole number from 1.
-        number = int(number)
-        bottom = (number - 1) * self.per_page
-        known_count = cache.get(self.count_key)
-        if known_count is None:
-            total = SubqueryCount(self.object_list.order_by().values("pk"))
-        else:
-            total = Value(known_count, output_field=IntegerField())
-        counted = self.object_list.annotate(list_total=total)
-        if bottom:
-            keys = list(counted.values_list("pk", "list_total")[bottom : bottom + self.per_page])
-            pks = [pk for pk, _ in keys]
-            rows = {row.pk: row for row in self.object_list.filter(pk__in=pks).order_by()}
-            page = [rows[pk] for pk in pks if pk in rows]
-            totals = [total for _, total in keys]
-        else:
-            page = list(counted[: self.per_page])
-            totals = [row.list_total for row in page]
-        if totals:
-            self.count = totals[0]
-        elif number == 1:
-            self.count = 0
-        else:
-            raise EmptyPage(self.error_messages["no_results"])
-        if known_count is None:
-            cache.set(self.count_key, self.count, settings.API_RESPONSE_CACHE_SECONDS)
-        return self._get_page(page, number, self)
-
-
-class ArchivePagination(PageNumberPagination):
-    """Page numbers by default (``page``, ``page_size`` up to 100); a keyset cursor with
-    ``cursor``. A bad value answers 400 naming the parameter, never a silent cap."""
-
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE_SIZE
     cursor_query_param = "cursor"
+    page_query_param = "page"
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        self.cursor_mode = self.cursor_query_param in request.query_params
-        self.page_size = _positive_int(
-            request, self.page_size_query_param, type(self).page_size, MAX_PAGE_SIZE
-        )
-        if not self.cursor_mode:
-            _positive_int(request, self.page_query_param, 1)
-            return super().paginate_queryset(queryset, request, view)
+        page_size = self.get_page_size(request)
         if self.page_query_param in request.query_params:
             raise ValidationError({self.cursor_query_param: ["Use either page or cursor."]})
-        return self._paginate_by_cursor(queryset, request)
-
-    def get_page_size(self, request):
-        return self.page_size
-
-    def django_paginator_class(self, queryset, page_size):
-        return _CountingPaginator(queryset, page_size, count_key=self._count_key())
-
-    def _count_key(self):
-        """The cache key of the list's total: its rows depend on the endpoint, the filters
-        and whether the reader is staff (who see drafts), not on the page asked for."""
-        request = self.request
-        filters = sorted(
-            (name, value)
-            for name, values in request.query_params.lists()
-            if name not in PAGE_PARAMETERS
-            for value in values
-        )
-        return generation_key("api-count", repr((request.path, request.user.is_staff, filters)))
-
-    def _paginate_by_cursor(self, queryset, request):
-        model = queryset.model
-        try:
-            self.keyset = _Keyset(model, queryset.query.order_by or model._meta.ordering)
-        except (AttributeError, FieldDoesNotExist):
-            # Ordered by an expression, such as search relevance, which is no keyset: walk
-            # in the list's default order instead.
-            self.keyset = _Keyset(model, model._meta.ordering)
-        position, self.reverse = self._decode_cursor(request)
+        self.keyset = _Keyset.of(queryset)
+        position, reverse = self._decode_cursor(request)
         if position is not None:
-            queryset = queryset.filter(self.keyset.beyond(position, self.reverse))
-        rows = list(queryset.order_by(*self.keyset.order_by(self.reverse))[: self.page_size + 1])
-        more = len(rows) > self.page_size
-        rows = rows[: self.page_size]
-        if self.reverse:
+            queryset = queryset.filter(self.keyset.beyond(position, reverse))
+        rows = list(queryset.order_by(*self.keyset.order_by(reverse))[: page_size + 1])
+        more = len(rows) > page_size
+        rows = rows[:page_size]
+        if reverse:
             rows.reverse()
-        self.has_next = more if not self.reverse else True
-        self.has_previous = more if self.reverse else position is not None
+        self.has_next = more if not reverse else True
+        self.has_previous = more if reverse else position is not None
         self.rows = rows
         return rows
 
@@ -255,60 +332,23 @@ class ArchivePagination(PageNumberPagination):
     def _cursor_link(self, obj, reverse):
         data = {"after": self.keyset.values(obj), "reverse": reverse}
         token = base64.urlsafe_b64encode(json.dumps(data).encode()).decode()
-        url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
+        url = self.request.build_absolute_uri()
         return replace_query_param(url, self.cursor_query_param, token)
 
     def get_next_link(self):
-        if not self.cursor_mode:
-            return super().get_next_link()
         return self._cursor_link(self.rows[-1], False) if self.has_next and self.rows else None
 
     def get_previous_link(self):
-        if not self.cursor_mode:
-            return super().get_previous_link()
         return self._cursor_link(self.rows[0], True) if self.has_previous and self.rows else None
 
-    def get_paginated_response(self, data):
-        count = None if self.cursor_mode else self.page.paginator.count
-        return Response(
-            OrderedDict(
-                [
-                    ("count", count),
-                    ("next", self.get_next_link()),
-                    ("previous", self.get_previous_link()),
-                    ("results", data),
-                ]
-            )
-        )
-
-    def get_paginated_response_schema(self, schema):
-        envelope = super().get_paginated_response_schema(schema)
-        envelope["properties"]["count"].update(
-            nullable=True,
-            description="Total number of results; null in cursor mode. Counted with the "
-            "first page asked for and kept until the archive changes (a scheduled article "
-            "whose time comes can take the response cache's lifetime, 5 minutes by default, "
-            "to be counted).",
-        )
-        return envelope
-
     def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            if parameter["name"] == self.page_size_query_param:
-                parameter["schema"].update(minimum=1, maximum=MAX_PAGE_SIZE, default=20)
-                parameter["description"] = "Results per page: 1 to 100 (default 20)."
-            if parameter["name"] == self.page_query_param:
-                parameter["schema"]["minimum"] = 1
-        parameters.append(
-            {
-                "name": self.cursor_query_param,
-                "required": False,
-                "in": "query",
-                "description": "Walk the list by keyset instead of page numbers: pass it "
-                "empty to start, then follow `next`/`previous`. Deep pages cost the same "
-                "as the first; `count` is null. Cannot be combined with `page`.",
-                "schema": {"type": "string"},
-            }
-        )
-        return parameters
+        cursor = {
+            "name": self.cursor_query_param,
+            "required": False,
+            "in": "query",
+            "description": "Walk the list by keyset instead of page numbers: pass it empty "
+            "to start, then follow `next`/`previous`. Deep pages cost the same as the first; "
+            "`count` is null. Cannot be combined with `page`.",
+            "schema": {"type": "string"},
+        }
+        return [*super().get_schema_operation_parameters(view), cursor]

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import JsonResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.functional import cached_property
 from django.utils.http import http_date
 from django.views import defaults
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -19,6 +20,7 @@ from articles.models import Article, Author, Book, Image, Issue, Publication
 from articles.readers import reads_drafts
 
 from . import filters, serializers
+from .pagination import KeysetPagination
 
 
 def page_not_found(request, exception):
@@ -115,6 +117,15 @@ class ArchiveViewSetMixin:
         if self.last_modified_field:
             self.last_modified = getattr(obj, self.last_modified_field)
         return obj
+
+    @cached_property
+    def paginator(self):
+        """Numbered pages (``pagination_class``), or a keyset walk when the request has
+        ``cursor``. The schema documents ``pagination_class`` alone, so that class lists
+        the cursor's parameters too."""
+        if KeysetPagination.cursor_query_param in self.request.query_params:
+            return KeysetPagination()
+        return super().paginator
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)

@@ -188,7 +188,7 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "api.pagination.ArchivePagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.NumberedPagination",
     "DEFAULT_SCHEMA_CLASS": "api.schema.ArchiveAutoSchema",
     # Anonymous clients share a budget per IP address; editors are not throttled.
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],

@@ -178,3 +178,28 @@ def test_other_resources_paginate_by_cursor_too(api, seed):
     rest = api.get(body["next"]).json()
     titles = [book["title"] for book in body["results"] + rest["results"]]
     assert len(titles) == 9 and titles == sorted(titles)
+
+
+@pytest.mark.parametrize(
+    ("params", "errors"),
+    [
+        ({"page_size": 101}, {"page_size": ["Must be at most 100."]}),
+        ({"cursor": "", "page_size": 101}, {"page_size": ["Must be at most 100."]}),
+        ({"cursor": "", "page": 2}, {"cursor": ["Use either page or cursor."]}),
+        ({"cursor": "not-a-cursor"}, {"cursor": ["Invalid cursor."]}),
+    ],
+    ids=str,
+)
+def test_pages_and_cursors_refuse_in_the_same_words(api, many, params, errors):
+    """Numbered pages and the keyset walk check ``page_size`` alike; the walk's own
+    refusals name ``cursor``."""
+    response = api.get("/api/v1/articles/", params)
+    assert (response.status_code, response.json()) == (400, errors)
+
+
+def test_the_browsable_api_links_numbered_pages_only(api, many):
+    """The HTML view shows page links for numbered pages, and none for a keyset walk."""
+    numbered = api.get("/api/v1/articles/", {"format": "api", "page_size": 10})
+    walked = api.get("/api/v1/articles/", {"format": "api", "cursor": ""})
+    assert '<ul class="pagination"' in numbered.content.decode()
+    assert '<ul class="pagination"' not in walked.content.decode()
