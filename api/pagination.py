@@ -27,8 +27,12 @@ from rest_framework.utils.urls import replace_query_param
 
 from articles.caching import generation_key
 from articles.expressions import SubqueryCount
+from articles.readers import reads_drafts
 
 MAX_PAGE_SIZE = 100
+# Past any list's last page, and small enough that the page's OFFSET fits the databases'
+# integers: a larger number is a 400, not an overflow.
+MAX_PAGE = 2**31 - 1
 # Query parameters that choose a page of a list or its shape, not which rows it holds.
 PAGE_PARAMETERS = frozenset({"page", "page_size", "cursor", "fields", "format"})
 
@@ -141,7 +145,7 @@ class NumberedPagination(_ListPagination, PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         page_size = self.get_page_size(request)
-        number = _positive_int(request, self.page_query_param, 1)
+        number = _positive_int(request, self.page_query_param, 1, MAX_PAGE)
         count_key = self._count_key(request)
         known_count = cache.get(count_key)
         rows, count = self._read(queryset, number, page_size, known_count)
@@ -178,14 +182,15 @@ class NumberedPagination(_ListPagination, PageNumberPagination):
     @staticmethod
     def _count_key(request):
         """The cache key of the list's total: its rows depend on the endpoint, the filters
-        and whether the reader is staff (who see drafts), not on the page asked for."""
+        and whether the reader reads drafts, not on the page asked for."""
         filters = sorted(
             (name, value)
             for name, values in request.query_params.lists()
             if name not in PAGE_PARAMETERS
             for value in values
         )
-        return generation_key("api-count", repr((request.path, request.user.is_staff, filters)))
+        reader = reads_drafts(request.user)
+        return generation_key("api-count", repr((request.path, reader, filters)))
 
     def get_schema_operation_parameters(self, view):
         # drf-spectacular documents only the view's ``pagination_class``, this class: the
@@ -195,7 +200,7 @@ class NumberedPagination(_ListPagination, PageNumberPagination):
             "required": False,
             "in": "query",
             "description": force_str(self.page_query_description),
-            "schema": {"type": "integer", "minimum": 1},
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
         }
         return [page, *KeysetPagination().get_schema_operation_parameters(view)]
 

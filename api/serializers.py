@@ -1,6 +1,7 @@
 """What each resource looks like over the API: a list shape and a detail shape per resource.
 
-Fields are listed explicitly, so a new model column never becomes public by accident.
+Fields are listed explicitly (an image's and a book's from the columns their import
+records declare), so a new model column never becomes public by accident.
 The querysets that feed these serializers (``for_api_list()``/``for_api_detail()``)
 fetch every relation read here; tests pin their query counts.
 
@@ -8,78 +9,34 @@ Docstrings and comments are for readers of the code. Front ends read each shape'
 ``description`` (``extend_schema_serializer``) and each field's ``help_text`` instead.
 """
 
+from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from articles.importing.records import BOOK_DETAILS, IMAGE_COLUMNS
+from articles.importing.records import BOOK_DETAILS
 from articles.models import (
     Article,
     Author,
     Book,
-    Image,
     Issue,
     Publication,
-    ReadingListEntry,
-    ReadingListGroup,
 )
 from articles.readers import reads_drafts
 
-from .fields import ArchiveSerializer, ArchiveSlugRelatedField, IdentityLinkField, ReadSerializer
+from .embedded import (
+    AuthorSummarySerializer,
+    BlockSerializer,
+    ImageSerializer,
+    IssueSummarySerializer,
+    PublicationSummarySerializer,
+    ReadingListSerializer,
+)
+from .fields import ArchiveSerializer, ArchiveSlugRelatedField, IdentityLinkField
 
 # An author page shows the latest articles; the full list is a filtered article list.
-AUTHOR_RECENT_ARTICLES = 20
-
-
-@extend_schema_serializer(
-    description="A publication embedded in another object: its slug and name."
-)
-class PublicationSummarySerializer(ReadSerializer):
-    class Meta:
-        model = Publication
-        fields = ("slug", "name")
-
-
-@extend_schema_serializer(description="An author in a byline or a book's credits: slug and name.")
-class AuthorSummarySerializer(ReadSerializer):
-    class Meta:
-        model = Author
-        fields = ("slug", "name")
-
-
-@extend_schema_serializer(
-    description="The issue an article appeared in: slug, number, cover date and publication."
-)
-class IssueSummarySerializer(ReadSerializer):
-    publication = PublicationSummarySerializer(read_only=True)
-
-    class Meta:
-        model = Issue
-        fields = ("slug", "number", "date", "publication")
-
-
-@extend_schema_serializer(
-    description="A picture printed with the article. Often only its caption survives: "
-    "then `url`, `width` and `height` are null."
-)
-class ImageSerializer(ReadSerializer):
-    url = serializers.SerializerMethodField(
-        help_text="The picture's file; null when the archive has only the caption."
-    )
-
-    class Meta:
-        model = Image
-        # The importable columns, the file given as the URL it is served from.
-        fields = ("id", *("url" if name == "file" else name for name in IMAGE_COLUMNS))
-
-    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
-    def get_url(self, image) -> str | None:
-        if not image.file:
-            return None
-        request = self.context.get("request")
-        url = image.file.url
-        return request.build_absolute_uri(url) if request else url
+RECENT_ARTICLES = 20
 
 
 # Publications
@@ -174,69 +131,6 @@ class ReaderArticlesField(serializers.Field):
 
 
 @extend_schema_serializer(
-    description="A piece of the body, in order: a paragraph or a subheading (`heading`)."
-)
-class BlockSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=("paragraph", "heading"))
-    text = serializers.CharField()
-
-
-# The reading list serializers shape the JSON that ``Article.objects.for_api_detail()``
-# builds in the database (``reading_list_data``): dictionaries, not model instances.
-
-
-@extend_schema_serializer(
-    description="A book that a reading-list entry names: slug, title and authors."
-)
-class RecommendedBookSerializer(ReadSerializer):
-    authors = AuthorSummarySerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Book
-        fields = ("slug", "title", "authors")
-
-
-@extend_schema_serializer(
-    description="An entry exactly as the reading list prints it, with the books it names (one "
-    "entry can name several)."
-)
-class ReadingListEntrySerializer(ReadSerializer):
-    books = RecommendedBookSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = ReadingListEntry
-        fields = ("text", "books")
-
-
-@extend_schema_serializer(
-    description="A group of entries under its heading, e.g. “On Trotsky’s life try:”."
-)
-class ReadingListGroupSerializer(ReadSerializer):
-    entries = ReadingListEntrySerializer(many=True, read_only=True)
-
-    class Meta:
-        model = ReadingListGroup
-        fields = ("heading", "entries")
-
-
-@extend_schema_serializer(
-    description="The further reading printed after the article: groups of entries, and a closing "
-    "note (e.g. where to buy the books). Null when the article has neither."
-)
-class ReadingListSerializer(serializers.Serializer):
-    """Reads the article itself (``source="*"``): its groups come from the JSON that
-    ``for_api_detail()`` builds, its note from the article. A list with neither groups nor
-    a note is ``None``, not an empty object."""
-
-    groups = ReadingListGroupSerializer(source="reading_list_data", many=True, read_only=True)
-    note = serializers.CharField(source="reading_list_note", read_only=True)
-
-    def to_representation(self, article):
-        data = super().to_representation(article)
-        return data if data["groups"] or data["note"] else None
-
-
-@extend_schema_serializer(
     description="An article with everything its page shows: issue, authors, the body as text, "
     "HTML and blocks, the images and the reading list. `status` is there for staff only."
 )
@@ -276,7 +170,8 @@ class ArticleDetailSerializer(ArticleListSerializer):
     "`published_at`. The answer is the article's detail."
 )
 class ArticleWriteSerializer(serializers.ModelSerializer):
-    """An editor's article, validated and saved; the byline through ``set_authors()``.
+    """An editor's article, validated and saved with its byline (``set_authors()``) in one
+    transaction: together or not at all.
 
     The answer is read back with ``for_api_detail()`` and given in the detail shape, so a
     write answers exactly what a GET of the article would.
@@ -315,12 +210,20 @@ class ArticleWriteSerializer(serializers.ModelSerializer):
             )
         return attrs
 
+    def validate_authors(self, authors):
+        repeated = sorted({author.slug for author in authors if authors.count(author) > 1})
+        if repeated:
+            raise serializers.ValidationError(f"Name each author once: {', '.join(repeated)}.")
+        return authors
+
+    @transaction.atomic
     def create(self, validated_data):
         authors = validated_data.pop("authors", [])
         article = super().create(validated_data)
         article.set_authors(authors)
         return article
 
+    @transaction.atomic
     def update(self, instance, validated_data):
         authors = validated_data.pop("authors", None)
         article = super().update(instance, validated_data)
@@ -407,8 +310,8 @@ class AuthorListSerializer(ArchiveSerializer):
 )
 class AuthorDetailSerializer(AuthorListSerializer):
     articles = ReaderArticlesField(
-        lambda articles, author: articles.filter(bylines__author=author)[:AUTHOR_RECENT_ARTICLES],
-        help_text=f"The author's latest articles (at most {AUTHOR_RECENT_ARTICLES}); "
+        lambda articles, author: articles.filter(bylines__author=author)[:RECENT_ARTICLES],
+        help_text=f"The author's latest articles (at most {RECENT_ARTICLES}); "
         "`articles_url` lists them all.",
     )
     articles_url = serializers.SerializerMethodField(help_text="All the author's articles.")

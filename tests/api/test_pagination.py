@@ -187,6 +187,7 @@ def test_other_resources_paginate_by_cursor_too(api, seed):
         ({"cursor": "", "page_size": 101}, {"page_size": ["Must be at most 100."]}),
         ({"cursor": "", "page": 2}, {"cursor": ["Use either page or cursor."]}),
         ({"cursor": "not-a-cursor"}, {"cursor": ["Invalid cursor."]}),
+        ({"page": 10**24}, {"page": [f"Must be at most {2**31 - 1}."]}),
     ],
     ids=str,
 )

@@ -78,3 +78,17 @@ def test_read_only_resources_answer_405_to_editors(editor_api, seed):
     """Only articles are written over the API; other resources are edited in the admin."""
     assert editor_api.post("/api/v1/books/", {"title": "X"}, format="json").status_code == 405
     assert editor_api.delete("/api/v1/authors/esme-choonara/").status_code == 405
+
+
+@pytest.mark.parametrize("method", ["patch", "post"])
+def test_a_byline_naming_an_author_twice_is_refused_and_nothing_is_saved(editor_api, seed, method):
+    """A 400 naming ``authors``, not a 500 after half the change was saved."""
+    before = Article.objects.get(), list(Article.objects.get().authors.values_list("slug"))
+    change = {**NEW_ARTICLE, "authors": ["esme-choonara", "esme-choonara"]}
+    url = SEED if method == "patch" else "/api/v1/articles/"
+    response = getattr(editor_api, method)(url, change, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"authors": ["Name each author once: esme-choonara."]}
+    article = Article.objects.get()
+    assert (article.headline, article.updated_at) == (before[0].headline, before[0].updated_at)
+    assert list(article.authors.values_list("slug")) == before[1]

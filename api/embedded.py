@@ -1,0 +1,131 @@
+"""Shapes embedded in the resources' shapes: summaries of a publication, an author and an
+issue, an image, the body's blocks and the reading list.
+
+The reading list serializers shape the JSON that ``Article.objects.for_api_detail()``
+builds in the database (``reading_list_data``): dictionaries, not model instances.
+"""
+
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+
+from articles.importing.records import IMAGE_COLUMNS
+from articles.models import (
+    Author,
+    Book,
+    Image,
+    Issue,
+    Publication,
+    ReadingListEntry,
+    ReadingListGroup,
+)
+
+from .fields import ReadSerializer
+
+
+@extend_schema_serializer(
+    description="A publication embedded in another object: its slug and name."
+)
+class PublicationSummarySerializer(ReadSerializer):
+    class Meta:
+        model = Publication
+        fields = ("slug", "name")
+
+
+@extend_schema_serializer(description="An author in a byline or a book's credits: slug and name.")
+class AuthorSummarySerializer(ReadSerializer):
+    class Meta:
+        model = Author
+        fields = ("slug", "name")
+
+
+@extend_schema_serializer(
+    description="The issue an article appeared in: slug, number, cover date and publication."
+)
+class IssueSummarySerializer(ReadSerializer):
+    publication = PublicationSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Issue
+        fields = ("slug", "number", "date", "publication")
+
+
+@extend_schema_serializer(
+    description="A picture printed with the article. Often only its caption survives: "
+    "then `url`, `width` and `height` are null."
+)
+class ImageSerializer(ReadSerializer):
+    url = serializers.SerializerMethodField(
+        help_text="The picture's file; null when the archive has only the caption."
+    )
+
+    class Meta:
+        model = Image
+        # The importable columns, the file given as the URL it is served from.
+        fields = ("id", *("url" if name == "file" else name for name in IMAGE_COLUMNS))
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_url(self, image) -> str | None:
+        if not image.file:
+            return None
+        request = self.context.get("request")
+        url = image.file.url
+        return request.build_absolute_uri(url) if request else url
+
+
+@extend_schema_serializer(
+    description="A piece of the body, in order: a paragraph or a subheading (`heading`)."
+)
+class BlockSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=("paragraph", "heading"))
+    text = serializers.CharField()
+
+
+@extend_schema_serializer(
+    description="A book that a reading-list entry names: slug, title and authors."
+)
+class RecommendedBookSerializer(ReadSerializer):
+    authors = AuthorSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Book
+        fields = ("slug", "title", "authors")
+
+
+@extend_schema_serializer(
+    description="An entry exactly as the reading list prints it, with the books it names (one "
+    "entry can name several)."
+)
+class ReadingListEntrySerializer(ReadSerializer):
+    books = RecommendedBookSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ReadingListEntry
+        fields = ("text", "books")
+
+
+@extend_schema_serializer(
+    description="A group of entries under its heading, e.g. “On Trotsky’s life try:”."
+)
+class ReadingListGroupSerializer(ReadSerializer):
+    entries = ReadingListEntrySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ReadingListGroup
+        fields = ("heading", "entries")
+
+
+@extend_schema_serializer(
+    description="The further reading printed after the article: groups of entries, and a closing "
+    "note (e.g. where to buy the books). Null when the article has neither."
+)
+class ReadingListSerializer(serializers.Serializer):
+    """Reads the article itself (``source="*"``): its groups come from the JSON that
+    ``for_api_detail()`` builds, its note from the article. A list with neither groups nor
+    a note is ``None``, not an empty object."""
+
+    groups = ReadingListGroupSerializer(source="reading_list_data", many=True, read_only=True)
+    note = serializers.CharField(source="reading_list_note", read_only=True)
+
+    def to_representation(self, article):
+        data = super().to_representation(article)
+        return data if data["groups"] or data["note"] else None
