@@ -5,9 +5,10 @@ writes them. ``None`` on an optional field means "the source does not say", so a
 import leaves whatever an editor put there; an empty string means "the source says it
 is empty".
 
-A record's fields marked ``COLUMN`` are the model's columns of the same name: the
-loader compares and writes them, the export writes them and the API reads them by
-these names (``columns()``), so a new importable column is one field here.
+A record's fields marked ``COLUMN`` are the model's columns of the same name, listed by
+``columns()``: the loader compares and writes them by name, and the export and the API
+take an image's and a book's columns from the same lists. A new importable image or book
+column is one field here, plus the interchange schema, which a test holds to the list.
 """
 
 import datetime as dt
