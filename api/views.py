@@ -80,12 +80,12 @@ class ArchiveViewSetMixin:
         return serializer
 
     def list(self, request, *args, **kwargs):
-        return self._cached_for_anonymous(super().list, request, *args, **kwargs)
+        return self._cached_for_public(super().list, request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):
-        return self._cached_for_anonymous(super().retrieve, request, *args, **kwargs)
+        return self._cached_for_public(super().retrieve, request, *args, **kwargs)
 
-    def _cached_for_anonymous(self, handler, request, *args, **kwargs):
+    def _cached_for_public(self, handler, request, *args, **kwargs):
         """Serve readers of published content from the shared cache; see
         ``articles.caching``.
 

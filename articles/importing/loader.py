@@ -327,12 +327,12 @@ def _new_image(record: ImageRecord) -> ImageRow:
     column allows it, else a blank string)."""
     given = record.given_columns()
     return {
-        name: _empty(name) if given.get(name) is None else given[name] for name in IMAGE_COLUMNS
+        name: _EMPTY_IMAGE[name] if given.get(name) is None else given[name]
+        for name in IMAGE_COLUMNS
     }
 
 
-def _empty(name: str) -> str | None:
-    return None if Image._meta.get_field(name).null else ""
+_EMPTY_IMAGE = {name: None if Image._meta.get_field(name).null else "" for name in IMAGE_COLUMNS}
 
 
 def _create_reading_lists(lists: list[tuple[Article, ReadingList]]) -> None:

@@ -13,6 +13,7 @@ column is one field here, plus the interchange schema, which a test holds to the
 
 import datetime as dt
 from dataclasses import dataclass, field, fields
+from functools import cache
 
 from django.apps import apps
 from django.utils.text import slugify
@@ -24,6 +25,12 @@ Where = int | tuple[str | int, ...]
 
 # The metadata of a record field that is the model column of the same name.
 COLUMN = {"column": True}
+
+
+@cache
+def _article_slug_length() -> int:
+    # Looked up when first needed: the models import this module.
+    return apps.get_model("articles", "Article")._meta.get_field("slug").max_length
 
 
 def columns(record_class) -> tuple[str, ...]:
@@ -142,7 +149,7 @@ class ArticleRecord:
         the issue."""
         if self.slug:
             return [self.slug]
-        length = apps.get_model("articles", "Article")._meta.get_field("slug").max_length
+        length = _article_slug_length()
         base = slugify(self.headline)[:length].strip("-") or "article"
         return [base, f"{base[: length - len(issue_slug) - 1].strip('-')}-{issue_slug}"]
 

@@ -53,3 +53,20 @@ def test_errors_are_not_cached(api, seed):
     response = api.get("/api/v1/articles/", {"page": 0})
     assert response.status_code == 400
     assert not response.has_header("ETag") and "public" not in response.get("Cache-Control", "")
+
+
+def test_a_missing_article_carries_no_etag(api, seed):
+    response = api.get("/api/v1/articles/no-such-article/")
+    assert response.status_code == 404
+    assert not response.has_header("ETag")
+
+
+@override_settings(CORS_ALLOWED_ORIGINS=["https://www.example.org"])
+def test_a_304_to_a_front_end_on_another_origin_keeps_its_cors_headers(api, seed):
+    """The 304 comes from the conditional GET middleware inside CORS's, so a browser
+    revalidating a cross-origin answer may still read it."""
+    origin = {"HTTP_ORIGIN": "https://www.example.org"}
+    first = api.get(SEED, **origin)
+    again = api.get(SEED, HTTP_IF_NONE_MATCH=first["ETag"], **origin)
+    assert again.status_code == 304
+    assert again["Access-Control-Allow-Origin"] == "https://www.example.org"

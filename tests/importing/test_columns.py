@@ -8,7 +8,7 @@ import pytest
 
 from articles.importing import interchange
 from articles.importing.export import export_issue, export_queryset
-from articles.importing.records import IMAGE_COLUMNS, ImageRecord, columns
+from articles.importing.records import IMAGE_COLUMNS
 from articles.models import Article, Image
 from tests.importing.conftest import import_file
 
@@ -46,7 +46,7 @@ def issue_document(image: Image) -> dict:
 
 def test_the_declared_columns_are_the_records_column_fields():
     """ImageRecord declares its columns once; every one is a real Image column."""
-    assert IMAGE_COLUMNS == columns(ImageRecord) == tuple(WITH_FILE)
+    assert IMAGE_COLUMNS == ("caption", "credit", "alt_text", "file", "width", "height")
     model_columns = {field.name for field in Image._meta.concrete_fields}
     assert set(IMAGE_COLUMNS) <= model_columns
 
