@@ -1,0 +1,91 @@
+"""Publications, issues, authors and books: the records articles hang on."""
+
+from django.contrib import admin
+from django.db.models import Count, Prefetch
+
+from ..models import Article, ArticleAuthor, Author, Book, BookAuthor, Issue, Publication
+from .common import ReadOnlyLinkInline, count_column
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "issue_count")
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+    issue_count = count_column("issue_count", "issues")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(issue_count=Count("issues"))
+
+
+class IssueArticleInline(ReadOnlyLinkInline):
+    model = Article
+    link_label = "headline"
+    columns = ("status", "published_at")
+
+
+@admin.register(Issue)
+class IssueAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "publication", "number", "date", "article_count")
+    list_filter = ("publication",)
+    list_select_related = ("publication",)
+    search_fields = ("slug", "publication__name", "=number")
+    autocomplete_fields = ("publication",)
+    date_hierarchy = "date"
+    inlines = [IssueArticleInline]
+    article_count = count_column("article_count", "articles")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(article_count=Count("articles"))
+
+
+class AuthorBylineInline(ReadOnlyLinkInline):
+    model = ArticleAuthor
+    link_via = "article"
+
+
+class AuthorBookInline(ReadOnlyLinkInline):
+    model = BookAuthor
+    link_via = "book"
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "article_count", "book_count")
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [AuthorBylineInline, AuthorBookInline]
+    article_count = count_column("article_count", "articles")
+    book_count = count_column("book_count", "books")
+
+    def get_queryset(self, request):
+        articles, books = Count("bylines", distinct=True), Count("book_credits", distinct=True)
+        return super().get_queryset(request).annotate(article_count=articles, book_count=books)
+
+
+class BookAuthorInline(admin.TabularInline):
+    model = BookAuthor
+    autocomplete_fields = ("author",)
+    fields = ("position", "author")
+    extra = 0
+
+
+@admin.register(Book)
+class BookAdmin(admin.ModelAdmin):
+    list_display = ("title", "author_names", "series", "volume", "year")
+    search_fields = ("title", "authors__name")
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = [BookAuthorInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("credits", queryset=BookAuthor.objects.select_related("author"))
+            )
+        )
+
+    @admin.display(description="authors")
+    def author_names(self, obj):
+        return ", ".join(credit.author.name for credit in obj.credits.all())

@@ -1,0 +1,47 @@
+"""An article's parts on pages of their own, for finding them across articles."""
+
+from django.contrib import admin
+
+from ..models import Image, ReadingListEntry, ReadingListEntryBook, ReadingListGroup
+from .common import IMAGE_UPLOAD
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "article", "position", "has_file")
+    list_select_related = ("article",)
+    search_fields = ("caption", "credit", "article__headline")
+    autocomplete_fields = ("article",)
+    readonly_fields = ("width", "height")
+    formfield_overrides = IMAGE_UPLOAD
+
+    @admin.display(description="file", boolean=True)
+    def has_file(self, obj):
+        return bool(obj.file)
+
+
+class ReadingListEntryAdminInline(admin.TabularInline):
+    model = ReadingListEntryBook
+    autocomplete_fields = ("book",)
+    fields = ("book", "position")
+    extra = 0
+
+
+@admin.register(ReadingListEntry)
+class ReadingListEntryAdmin(admin.ModelAdmin):
+    list_display = ("text", "group", "article")
+    list_select_related = ("group__article",)
+    search_fields = ("text", "group__heading", "group__article__headline")
+    inlines = [ReadingListEntryAdminInline]
+
+    @admin.display(description="article")
+    def article(self, obj):
+        return obj.group.article
+
+
+@admin.register(ReadingListGroup)
+class ReadingListGroupAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "article", "position")
+    list_select_related = ("article",)
+    search_fields = ("heading", "article__headline")
+    autocomplete_fields = ("article",)
