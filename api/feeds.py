@@ -1,5 +1,7 @@
 """RSS and Atom feeds of the latest published articles: all, per author and per issue."""
 
+import html
+
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -27,7 +29,9 @@ class LatestArticlesFeed(Feed):
         return article.headline
 
     def item_description(self, article):
-        return article.standfirst
+        # Readers render RSS descriptions and Atom's ``type="html"`` summaries as HTML;
+        # the standfirst is plain text, so it goes in escaped, to be shown as written.
+        return html.escape(article.standfirst)
 
     def item_pubdate(self, article):
         return article.published_at

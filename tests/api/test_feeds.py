@@ -1,5 +1,8 @@
 """RSS and Atom feeds of published articles, linked from the API root."""
 
+import html
+from xml.etree import ElementTree
+
 import pytest
 
 from articles.models import Article
@@ -41,3 +44,26 @@ def test_a_feed_is_one_query_with_every_byline(client, db, django_assert_num_que
     with django_assert_num_queries(1):
         body = client.get("/api/v1/feeds/articles.atom").content.decode()
     assert body.count("<name>Ann First, Bob Second</name>") == 5
+
+
+HOSTILE_STANDFIRST = "Tom & Jerry <img src=x onerror=alert(1)>"
+
+
+@pytest.mark.parametrize(
+    ("url", "summary_path"),
+    [
+        ("/api/v1/feeds/articles.rss", "channel/item/description"),
+        (
+            "/api/v1/feeds/articles.atom",
+            "{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}summary",
+        ),
+    ],
+)
+def test_a_standfirst_reaches_feed_readers_as_text_not_markup(client, db, url, summary_path):
+    """The standfirst is plain text, but feed readers render RSS descriptions and Atom
+    ``type="html"`` summaries as HTML: what they decode must be the text, escaped."""
+    ArticleFactory(standfirst=HOSTILE_STANDFIRST)
+    root = ElementTree.fromstring(client.get(url).content)
+    summary = root.find(summary_path).text
+    assert summary == "Tom &amp; Jerry &lt;img src=x onerror=alert(1)&gt;"
+    assert html.unescape(summary) == HOSTILE_STANDFIRST
