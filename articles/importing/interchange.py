@@ -13,6 +13,8 @@ from pathlib import Path
 
 import jsonschema
 import jsonschema_rs
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.utils import validate_file_name
 
 from .records import (
     BOOK_DETAILS,
@@ -233,11 +235,22 @@ def _lookup(table, slug, where, listed_under):
 
 
 def _image(image: dict, where: Where) -> ImageRecord:
-    if image["file"] and (image["width"] is None or image["height"] is None):
-        # Without them Django would open the file to measure it, and it may not be here.
-        raise RecordError(
-            (*where, "width"), "expected the width and height of an image with a file, found null"
-        )
+    if image["file"]:
+        try:
+            validate_file_name(image["file"], allow_relative_path=True)
+        except SuspiciousFileOperation:
+            raise RecordError(
+                (*where, "file"),
+                f"expected a file name inside media storage, found {image['file']!r}",
+            ) from None
+        for dimension in ("width", "height"):
+            # Without both, Django would open the file to measure it, and it may not be here.
+            if not image[dimension]:
+                raise RecordError(
+                    (*where, dimension),
+                    f"expected the {dimension} of an image with a file, at least 1, "
+                    f"found {json.dumps(image[dimension])}",
+                )
     return ImageRecord(**{name: image[name] for name in IMAGE_COLUMNS})
 
 

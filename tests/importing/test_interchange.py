@@ -128,6 +128,23 @@ def line_with(data: bytes, text: str) -> int:
             '"published_at": "2010-13',
             "expected a real date and time, found '2010-13-17T17:05:00Z'",
         ),
+        (
+            lambda d: d["articles"][0]["images"][0].update(file="images/a.jpg", width=0, height=5),
+            '"width": 0',
+            "expected the width of an image with a file, at least 1, found 0",
+        ),
+        (
+            lambda d: d["articles"][0]["images"][0].update(
+                file="images/../../../../etc/passwd", width=5, height=5
+            ),
+            '"file": "images/../',
+            "expected a file name inside media storage, found 'images/../../../../etc/passwd'",
+        ),
+        (
+            lambda d: d["articles"][0]["images"][0].update(file="/etc/passwd", width=5, height=5),
+            '"file": "/etc/passwd"',
+            "expected a file name inside media storage, found '/etc/passwd'",
+        ),
     ],
 )
 def test_documents_failing_the_schema_name_their_line(seed, change, marker, reason):
