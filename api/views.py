@@ -11,7 +11,6 @@ from django.views import defaults
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, routers, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
@@ -235,8 +234,6 @@ class ArticleViewSet(ArchiveViewSetMixin, viewsets.ModelViewSet):
 
     queryset = Article.objects.for_api_detail()
     list_queryset = Article.objects.for_api_list()
-    # JSON only: form encodings cannot say null or an empty byline.
-    parser_classes = [JSONParser]
     filterset_class = filters.ArticleFilter
     list_serializer_class = serializers.ArticleListSerializer
     detail_serializer_class = serializers.ArticleDetailSerializer

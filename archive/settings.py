@@ -187,6 +187,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
     ],
+    # JSON bodies only (form encodings cannot say null or an empty byline), with a nesting
+    # limit (api.parsers).
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.NumberedPagination",
     "DEFAULT_SCHEMA_CLASS": "api.schema.ArchiveAutoSchema",

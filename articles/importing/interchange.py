@@ -90,8 +90,39 @@ def _inline_refs(node, definitions: dict):
     return inlined
 
 
+# The schema's documents nest about eight deep; only a hostile or broken file goes deeper
+# than Python's parser and validators can recurse.
+MAX_NESTING = 64
+_JSON_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
 def parse_interchange(text: str, *, path: str) -> IssueRecord:
     """Validate a document against the schema and read it into records."""
+    try:
+        return _parse(text, path)
+    except RecursionError:
+        raise ImportFileError(
+            path,
+            _line_too_deep(text),
+            f"expected a JSON document nested at most {MAX_NESTING} deep, found deeper nesting",
+        ) from None
+
+
+def _line_too_deep(text: str) -> int:
+    """The line where ``text`` first nests deeper than ``MAX_NESTING`` (else the first)."""
+    depth = 0
+    for token in _JSON_STRING_OR_BRACKET.finditer(text):
+        bracket = token.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return text.count("\n", 0, token.start()) + 1
+        elif bracket in "]}":
+            depth -= 1
+    return 1
+
+
+def _parse(text: str, path: str) -> IssueRecord:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:

@@ -92,3 +92,26 @@ def test_a_byline_naming_an_author_twice_is_refused_and_nothing_is_saved(editor_
     article = Article.objects.get()
     assert (article.headline, article.updated_at) == (before[0].headline, before[0].updated_at)
     assert list(article.authors.values_list("slug")) == before[1]
+
+
+@pytest.mark.parametrize("depth", [33, 1_000, 100_000])
+@pytest.mark.parametrize("method", ["patch", "post"])
+def test_a_body_nested_too_deep_is_a_400_naming_the_limit(editor_api, seed, method, depth):
+    """Deeper than Python's parser can recurse, or than any write needs: refused, not a 500."""
+    before = Article.objects.get().headline
+    nested = "[" * depth + "]" * depth
+    url = SEED if method == "patch" else "/api/v1/articles/"
+    body = '{"headline": "Changed", "authors": ' + nested + "}"
+    response = getattr(editor_api, method)(url, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "JSON parse error - nested more than 32 deep."}
+    assert Article.objects.get().headline == before
+
+
+def test_a_body_nested_within_the_limit_is_read(editor_api, seed):
+    """At the limit the body is parsed, and the field's own rule answers."""
+    nested = "[" * 31 + "]" * 31
+    body = '{"authors": ' + nested + "}"
+    response = editor_api.patch(SEED, body, content_type="application/json")
+    assert response.status_code == 400
+    assert "authors" in response.json()

@@ -206,3 +206,16 @@ def test_a_whole_archive_run_keeps_totals_and_failures_not_every_result():
         assert report.failed == [refused]
         assert report.summary()[0] == "Files: 3 read, 2 imported, 1 failed, 0 skipped"
         assert report.as_dict()["totals"]["articles"]["created"] == 100
+
+
+@pytest.mark.parametrize("depth", [900, 100_000])
+def test_a_deeply_nested_document_is_a_bad_file_and_the_run_goes_on(db, folder, depth):
+    """Nesting deeper than Python can recurse is refused with its line, like any bad file;
+    the files after it are still imported and the summary is printed."""
+    nested = "[" * depth + "]" * depth
+    deep = folder / "2010" / "0-deep.json"
+    deep.write_text('{\n  "version": 1,\n  "issue": ' + nested + "\n}\n")
+    stdout, stderr, _ = run_failing(str(folder))
+    assert f"{deep}:3: expected a JSON document nested at most 64 deep" in stderr
+    assert "Files: 5 read, 4 imported, 1 failed, 1 skipped" in stdout
+    assert Article.objects.count() == 4
