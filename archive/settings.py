@@ -117,10 +117,28 @@ for database in DATABASES.values():
             "prepare_threshold": 5,
         }
 
+
+
+def redis_cache(location: str) -> dict:
+    """A Redis cache that degrades instead of failing: when Redis cannot be reached within
+    a second, django-redis logs the error and answers as a cache that holds nothing, so
+    reads go on from the database and writes still commit (``articles.caching`` retires
+    the generation once Redis is back)."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": location,
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 1,
+        },
+    }
+
+
 # A shared Redis cache when CACHE_URL is redis://host:6379/0; without it, one per process.
 CACHE_URL = env.str("CACHE_URL", default="locmemcache://")
 if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {"default": redis_cache(CACHE_URL)}
 else:
     CACHES = {"default": env.cache_url_config(CACHE_URL)}
 CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="archive")
@@ -232,6 +250,9 @@ API_RESPONSE_CACHE_SECONDS = env.int("API_RESPONSE_CACHE_SECONDS", default=300)
 # Front ends on other origins that may call the API from a browser.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/"
+
+# django-redis logs the cache errors it absorbs (``redis_cache``) on the root logger.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ Edits are rare next to reads; a miss costs one uncached request per page.
 """
 
 import hashlib
+import threading
 import uuid
 
 from django.core.cache import cache
@@ -21,13 +22,22 @@ from django.db import transaction
 
 GENERATION_KEY = "archive:generation"
 
+# Set when this process changed the archive but could not store the new generation (the
+# cache was unreachable): the next use of the cache retires the generation first, so the
+# responses cached before the change are not served once the cache is back.
+_retirement_pending = threading.Event()
+
 
 def current_generation() -> str:
+    if _retirement_pending.is_set():
+        _new_generation()
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
         generation = cache.get(GENERATION_KEY)
-    return generation
+    # An unreachable cache keeps nothing: a generation of this call's own means nothing
+    # stored meanwhile can be found again under it.
+    return generation or uuid.uuid4().hex
 
 
 def generation_key(namespace: str, identity: str) -> str:
@@ -49,4 +59,12 @@ def archive_changed(**_signal_kwargs) -> None:
 
 
 def _new_generation() -> None:
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    generation = uuid.uuid4().hex
+    cache.set(GENERATION_KEY, generation, timeout=None)
+    # Read back, since a cache that absorbs its errors (settings.redis_cache) says nothing
+    # when a write is lost. Another process's newer generation also reads back as
+    # different: retiring once more then costs only a cache miss.
+    if cache.get(GENERATION_KEY) == generation:
+        _retirement_pending.clear()
+    else:
+        _retirement_pending.set()
