@@ -118,7 +118,6 @@ for database in DATABASES.values():
         }
 
 
-
 def redis_cache(location: str) -> dict:
     """A Redis cache that degrades instead of failing: when Redis cannot be reached within
     a second, django-redis logs the error and answers as a cache that holds nothing, so

@@ -18,7 +18,14 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol
 
-from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    OperationalError,
+    connection,
+    connections,
+    transaction,
+)
 
 from articles import search
 from articles.caching import archive_changed
@@ -33,6 +40,7 @@ IMPORTABLE_SUFFIXES = (".txt", ".json")
 MAX_ATTEMPTS = 5
 # PostgreSQL's "serialization failure" and "deadlock detected": try the file again.
 _RETRY_SQLSTATES = {"40001", "40P01"}
+_CONNECTION_LOST_SQLSTATES = ("08", "57P")
 
 
 def find_files(*, paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
@@ -145,6 +153,7 @@ def import_files(
         finally:
             pool.shutdown(cancel_futures=True)
     finally:
+        _drop_a_broken_connection()
         search.merge_pending_entries()
 
 
@@ -159,6 +168,7 @@ def load_parsed(parsed: ParsedFile, *, dry_run: bool = False) -> FileReport:
     record = parsed.record
     for attempt in range(1, MAX_ATTEMPTS + 1):
         report = FileReport(path=parsed.name, warnings=list(record.warnings))
+        _drop_a_broken_connection()
         try:
             with _planned_afresh(), transaction.atomic():
                 load_issue(record, report)
@@ -183,6 +193,14 @@ def load_parsed(parsed: ParsedFile, *, dry_run: bool = False) -> FileReport:
     raise AssertionError("unreachable")
 
 
+def _drop_a_broken_connection() -> None:
+    """What Django does between requests: close the connection if it failed or the server
+    dropped it, so that the next statement opens a new one. Inside a caller's transaction
+    the connection is the caller's, and is left alone."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
+
+
 @contextmanager
 def _planned_afresh():
     """Have PostgreSQL plan each of the import's statements with its values.
@@ -205,6 +223,14 @@ def _planned_afresh():
 
 
 def _retryable(error: Exception) -> bool:
+    """Whether the file may succeed when tried again: it lost a race to another import, or
+    its connection was lost (the client found it closed, with no SQLSTATE, or the server
+    ended it: class 08, or 57P for an administrator's or a crash's shutdown)."""
     if isinstance(error, IntegrityError):
         return True
-    return getattr(error.__cause__, "sqlstate", None) in _RETRY_SQLSTATES
+    sqlstate = getattr(error.__cause__, "sqlstate", None)
+    if sqlstate in _RETRY_SQLSTATES:
+        return True
+    return isinstance(error, OperationalError) and (
+        sqlstate is None or sqlstate.startswith(_CONNECTION_LOST_SQLSTATES)
+    )
