@@ -94,7 +94,8 @@ class ArchiveViewSetMixin:
         """
         if reads_drafts(request.user):
             return handler(request, *args, **kwargs)
-        key = generation_key("api", request.get_full_path())
+        # The data holds absolute URLs: the scheme and host are part of what is cached.
+        key = generation_key("api", request.build_absolute_uri())
         cached = cache.get(key)
         if cached is not None:
             data, self.last_modified = cached

@@ -70,3 +70,22 @@ def test_a_304_to_a_front_end_on_another_origin_keeps_its_cors_headers(api, seed
     again = api.get(SEED, HTTP_IF_NONE_MATCH=first["ETag"], **origin)
     assert again.status_code == 304
     assert again["Access-Control-Allow-Origin"] == "https://www.example.org"
+
+
+@pytest.mark.parametrize(
+    "url", [SEED, "/api/v1/articles/", "/api/v1/issues/socialist-worker-2215/"]
+)
+@pytest.mark.parametrize(
+    "first_request",
+    [{"HTTP_HOST": "localhost:8103"}, {"HTTP_X_FORWARDED_PROTO": "https", "secure": True}],
+    ids=["host", "scheme"],
+)
+def test_the_response_cache_cannot_be_poisoned_by_another_host_or_scheme(
+    api, seed, url, first_request
+):
+    """A response holds absolute URLs: one asked for under another host or scheme must not
+    be served to everyone else."""
+    api.get(url, **first_request)
+    assert "localhost:8103" not in api.get(url).content.decode()
+    assert "https://" not in api.get(url).content.decode()
+    assert "http://testserver/api/v1/" in api.get(url).content.decode()
