@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import F, IntegerField, Q, Value
 from django.utils.encoding import force_str
 from rest_framework.exceptions import NotFound, ValidationError
@@ -246,9 +247,22 @@ class _Keyset:
         if not isinstance(values, list) or len(values) != len(self.fields):
             raise ValueError("wrong length")
         return [
-            None if value is None else field.to_python(value)
+            None if value is None else self._decode(field, value)
             for value, (_, _, field) in zip(values, self.fields, strict=True)
         ]
+
+    @staticmethod
+    def _decode(field, value):
+        """A cursor's value as its column holds it; a value no row can have (a NUL in text,
+        an integer out of the column's range) is refused before it reaches the database."""
+        value = field.to_python(value)
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("NUL in text")
+        if isinstance(value, int) and not isinstance(value, bool):
+            low, high = connection.ops.integer_field_range(field.get_internal_type())
+            if not low <= value <= high:
+                raise ValueError("integer out of range")
+        return value
 
     def beyond(self, values, reverse=False):
         """Rows that come after ``values`` in this order (before them when ``reverse``)."""

@@ -1,6 +1,8 @@
 """Page numbers with a count, and a keyset cursor that walks the whole archive."""
 
+import base64
 import datetime as dt
+import json
 
 import pytest
 from django.core.cache import cache
@@ -204,3 +206,23 @@ def test_the_browsable_api_links_numbered_pages_only(api, many):
     walked = api.get("/api/v1/articles/", {"format": "api", "cursor": ""})
     assert '<ul class="pagination"' in numbered.content.decode()
     assert '<ul class="pagination"' not in walked.content.decode()
+
+
+def forged_cursor(after):
+    return base64.urlsafe_b64encode(json.dumps({"after": after}).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"ordering": "headline", "cursor": forged_cursor(["a\u0000b", 1])},
+        {"cursor": forged_cursor(["2010-08-17T16:05:00+00:00", 2**70])},
+        {"cursor": forged_cursor(["2010-08-17T16:05:00+00:00", -(2**63) - 1])},
+    ],
+    ids=["nul-in-text", "id-past-bigint", "id-below-bigint"],
+)
+def test_a_forged_cursor_the_database_cannot_take_is_400(api, many, params):
+    """Values no column can hold (a NUL in text, an integer past 64 bits) are refused as the
+    cursor they came in, before they reach the database."""
+    response = api.get("/api/v1/articles/", params)
+    assert (response.status_code, response.json()) == (400, {"cursor": ["Invalid cursor."]})
