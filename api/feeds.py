@@ -1,7 +1,10 @@
-"""RSS and Atom feeds of the latest published articles: all, per author and per issue."""
+"""RSS and Atom feeds of the latest published articles: all, per author and per issue.
+
+Feeds are public whoever asks: an author or issue known only from drafts has no feed."""
 
 import html
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -46,7 +49,7 @@ class LatestArticlesFeed(Feed):
 
 class AuthorArticlesFeed(LatestArticlesFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Author, slug=slug)
+        return get_object_or_404(Author.objects.for_reader(AnonymousUser()), slug=slug)
 
     def title(self, author):
         return f"Archive: articles by {author.name}"
@@ -63,7 +66,7 @@ class AuthorArticlesFeed(LatestArticlesFeed):
 
 class IssueArticlesFeed(LatestArticlesFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Issue, slug=slug)
+        return get_object_or_404(Issue.objects.for_reader(AnonymousUser()), slug=slug)
 
     def title(self, issue):
         return f"Archive: {issue}"

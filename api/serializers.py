@@ -295,6 +295,20 @@ class BookDetailSerializer(BookListSerializer):
 # Authors
 
 
+@extend_schema_field(BookListSerializer(many=True))
+class ReaderBooksField(serializers.Field):
+    """An author's books among those the request's reader may see (``Book.for_reader``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, author):
+        books = Book.objects.for_reader(self.context["request"].user).for_api_list()
+        return BookListSerializer(
+            books.filter(credits__author=author), many=True, context=self.context
+        ).data
+
+
 @extend_schema_serializer(description="A person credited with articles or books.")
 class AuthorListSerializer(ArchiveSerializer):
     url = IdentityLinkField(view_name="api:author-detail", lookup_field="slug")
@@ -315,7 +329,7 @@ class AuthorDetailSerializer(AuthorListSerializer):
         "`articles_url` lists them all.",
     )
     articles_url = serializers.SerializerMethodField(help_text="All the author's articles.")
-    books = BookListSerializer(many=True, read_only=True)
+    books = ReaderBooksField(help_text="The books the author is credited with, by title.")
 
     class Meta(AuthorListSerializer.Meta):
         fields = (*AuthorListSerializer.Meta.fields, "bio", "articles", "articles_url", "books")

@@ -10,7 +10,7 @@ import re
 
 import nh3
 from django.db import models
-from django.db.models import OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils import timezone
@@ -122,6 +122,13 @@ class IssueQuerySet(ArchiveQuerySet):
     def for_api_list(self):
         return self.select_related("publication")
 
+    def for_reader(self, user):
+        """Issues with a published article, or with no article yet; an issue holding only
+        drafts is the drafts' news, and only readers of drafts see it."""
+        if reads_drafts(user):
+            return self
+        return self.filter(_public_unless_only_drafts(Article.objects.filter(issue=OuterRef("pk"))))
+
 
 class Issue(models.Model):
     natural_key_lookups = ("slug",)
@@ -158,8 +165,18 @@ class Issue(models.Model):
 
 
 class AuthorQuerySet(ArchiveQuerySet):
-    def for_api_detail(self):
-        return self.prefetch_related(Prefetch("books", queryset=Book.objects.for_api_list()))
+    def for_reader(self, user):
+        """Authors of a published article or of a book the reader may see, and authors of
+        nothing yet; an author named only by drafts is the drafts' news."""
+        if reads_drafts(user):
+            return self
+        articles = Article.objects.filter(bylines__author=OuterRef("pk"))
+        books = Book.objects.filter(credits__author=OuterRef("pk"))
+        return self.filter(
+            Exists(articles.published())
+            | Exists(books.for_reader(user))
+            | (~Exists(articles) & ~Exists(books))
+        )
 
 
 class Author(models.Model):
@@ -189,6 +206,14 @@ class BookQuerySet(ArchiveQuerySet):
         return self.prefetch_related(
             Prefetch("credits", queryset=BookAuthor.objects.select_related("author"))
         )
+
+    def for_reader(self, user):
+        """Books a published article recommends, and books no article names yet; a book
+        named only in drafts' reading lists is the drafts' news."""
+        if reads_drafts(user):
+            return self
+        articles = Article.objects.filter(reading_groups__entries__books=OuterRef("pk"))
+        return self.filter(_public_unless_only_drafts(articles))
 
 
 class Book(models.Model):
@@ -590,6 +615,12 @@ class ReadingListEntryBook(models.Model):
         return (*self.entry.natural_key(), *self.book.natural_key())
 
     natural_key.dependencies = ["articles.readinglistentry", "articles.book"]
+
+
+def _public_unless_only_drafts(articles) -> Q:
+    """The condition that a record linked to ``articles`` (a queryset correlated with it by
+    ``OuterRef``) is public: one of them is published, or there are none."""
+    return Q(Exists(articles.published())) | ~Q(Exists(articles))
 
 
 # An image as the API reads it: its importable columns, from which ``Image(**data)``

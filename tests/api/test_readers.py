@@ -7,8 +7,14 @@ what is published, and gets the public answer: publicly cacheable, from the shar
 import pytest
 from rest_framework.test import APIClient
 
-from articles.models import Article, Book, ReadingListEntry, ReadingListGroup
-from tests.factories import ImageFactory
+from articles.models import Article, Author, Book, ReadingListEntry, ReadingListGroup
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    BookFactory,
+    ImageFactory,
+    IssueFactory,
+)
 
 
 @pytest.fixture
@@ -94,3 +100,67 @@ def test_staff_get_their_own_answer(api, editor_api, draft):
     response = editor_api.get("/api/v1/articles/trotskys-socialism/")
     assert response.json()["status"] == "published"
     assert "private" in response["Cache-Control"]
+
+
+@pytest.fixture
+def draft_only(seed):
+    """An issue, an author and a book that only a draft names: the draft's news."""
+    issue = IssueFactory(number=2299)
+    author, book_author = AuthorFactory(name="Nina Newcomer"), AuthorFactory(name="Ola Unread")
+    book = BookFactory(title="The Unannounced Book", authors=[book_author])
+    draft = ArticleFactory(
+        issue=issue, status=Article.Status.DRAFT, published_at=None, authors=[author]
+    )
+    group = ReadingListGroup.objects.create(article=draft, heading="Read:")
+    ReadingListEntry.objects.create(group=group, text=book.title).books.add(book)
+    return {
+        "draft": draft,
+        "urls": [
+            f"/api/v1/issues/{issue.slug}/",
+            f"/api/v1/authors/{author.slug}/",
+            f"/api/v1/authors/{book_author.slug}/",
+            f"/api/v1/books/{book.slug}/",
+            f"/api/v1/feeds/issues/{issue.slug}.rss",
+            f"/api/v1/feeds/authors/{author.slug}.atom",
+        ],
+        "names": [issue.slug, author.name, book_author.name, book.title],
+    }
+
+
+def public_lists(client) -> str:
+    return "".join(
+        client.get(url, {"page_size": 100}).content.decode()
+        for url in ["/api/v1/issues/", "/api/v1/authors/", "/api/v1/books/"]
+    )
+
+
+def test_what_only_a_draft_names_is_hidden_from_the_public(api, editor_api, draft_only):
+    """Not listed, no page, no feed, though staff have read it all first (and so warmed
+    nothing the public is then served)."""
+    for url in draft_only["urls"][:4]:
+        assert editor_api.get(url).status_code == 200, url
+    assert all(name in public_lists(editor_api) for name in draft_only["names"])
+    for url in draft_only["urls"]:
+        assert api.get(url).status_code == 404, url
+    assert not any(name in public_lists(api) for name in draft_only["names"])
+
+
+def test_it_is_public_once_the_draft_is_published(api, draft_only):
+    Article.objects.filter(pk=draft_only["draft"].pk).publish()
+    for url in draft_only["urls"]:
+        assert api.get(url).status_code == 200, url
+    assert all(name in public_lists(api) for name in draft_only["names"])
+
+
+def test_an_author_of_a_published_article_lists_only_their_public_books(api, draft_only):
+    """A book only a draft recommends stays off a public author's page too."""
+    book = Book.objects.get(title="The Unannounced Book")
+    book.credits.create(author=Author.objects.get(slug="esme-choonara"), position=1)
+    books = [book["title"] for book in api.get("/api/v1/authors/esme-choonara/").json()["books"]]
+    assert books == ["A Rebel’s Guide to Trotsky"]
+
+
+def test_records_no_article_names_yet_stay_public(api, db):
+    """A catalogue entry an editor made ahead of any article is no draft's news."""
+    author = AuthorFactory(name="Standing Entry")
+    assert api.get(f"/api/v1/authors/{author.slug}/").status_code == 200

@@ -59,9 +59,15 @@ def test_book_page_lists_recommending_articles_and_authors(api, seed):
     assert len(slugs(api.get("/api/v1/books/"))) == 9
 
 
-def test_book_page_hides_unpublished_recommending_articles(api, seed):
+def test_a_book_recommended_only_by_drafts_is_hidden_from_the_public(api, editor_api, seed):
+    """The book is the draft's news: not listed, no page, until an article naming it is
+    published."""
     Article.objects.update(status=Article.Status.DRAFT)
-    assert api.get("/api/v1/books/the-prophet-armed/").json()["articles"] == []
+    assert api.get("/api/v1/books/the-prophet-armed/").status_code == 404
+    assert "the-prophet-armed" not in slugs(api.get("/api/v1/books/"))
+    assert editor_api.get("/api/v1/books/the-prophet-armed/").json()["articles"][0]["slug"] == (
+        "trotskys-socialism"
+    )
 
 
 def test_images_list_and_detail(api, seed):
