@@ -3,12 +3,16 @@
 Feeds are public whoever asks: an author or issue known only from drafts has no feed."""
 
 import html
+import math
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from rest_framework.exceptions import Throttled
+from rest_framework.throttling import AnonRateThrottle
 
 from articles.models import Article, Author, Issue
 
@@ -18,6 +22,18 @@ LATEST = 20
 class LatestArticlesFeed(Feed):
     title = "Archive: latest articles"
     description = "The articles most recently published in the archive."
+
+    def __call__(self, request, *args, **kwargs):
+        # Feeds draw on the API's anonymous budget, answered in the API's words when spent.
+        throttle = AnonRateThrottle()
+        if not throttle.allow_request(request, self):
+            refusal = Throttled(throttle.wait())
+            return JsonResponse(
+                {"detail": refusal.detail},
+                status=refusal.status_code,
+                headers={"Retry-After": str(math.ceil(refusal.wait))},
+            )
+        return super().__call__(request, *args, **kwargs)
 
     def link(self, obj=None):
         return reverse("api:article-list")

@@ -66,3 +66,16 @@ def test_the_schema_documents_the_bounds(api):
     assert parameters["q"]["maxLength"] == 200
     assert parameters["page_size"]["maximum"] == 100
     assert "Retry-After" in operation["responses"]["429"]["headers"]
+
+
+@pytest.mark.parametrize(
+    "feed", ["/api/v1/feeds/articles.rss", "/api/v1/feeds/authors/esme-choonara.atom"]
+)
+def test_feeds_share_the_anonymous_budget(api, seed, throttle_rate, feed):
+    throttle_rate("2/minute")
+    assert api.get(ARTICLES).status_code == 200
+    assert api.get(feed).status_code == 200
+    response = api.get(feed)
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert "throttled" in response.json()["detail"]
