@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class ApiConfig(AppConfig):
     name = "api"
     verbose_name = "API"
+
+    def ready(self):
+        # Registers the system check of FRONTEND_URLS.
+        from . import frontend  # noqa: F401

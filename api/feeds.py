@@ -16,6 +16,8 @@ from rest_framework.throttling import AnonRateThrottle
 
 from articles.models import Article, Author, Issue
 
+from .frontend import web_url
+
 LATEST = 20
 
 
@@ -43,6 +45,9 @@ class LatestArticlesFeed(Feed):
 
     def items(self, obj=None):
         return self.articles(obj)[:LATEST]
+
+    def item_link(self, article):
+        return web_url("article", article) or article.get_absolute_url()
 
     def item_title(self, article):
         return article.headline
@@ -74,7 +79,9 @@ class AuthorArticlesFeed(LatestArticlesFeed):
         return f"The latest articles by {author.name}."
 
     def link(self, author):
-        return reverse("api:author-detail", kwargs={"slug": author.slug})
+        return web_url("author", author) or reverse(
+            "api:author-detail", kwargs={"slug": author.slug}
+        )
 
     def articles(self, author):
         return super().articles(author).filter(bylines__author=author)
@@ -91,7 +98,7 @@ class IssueArticlesFeed(LatestArticlesFeed):
         return f"The articles of {issue}."
 
     def link(self, issue):
-        return reverse("api:issue-detail", kwargs={"slug": issue.slug})
+        return web_url("issue", issue) or reverse("api:issue-detail", kwargs={"slug": issue.slug})
 
     def articles(self, issue):
         return super().articles(issue).filter(issue=issue)

@@ -11,7 +11,10 @@ import datetime as dt
 import re
 
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from .frontend import web_url
 
 
 class RFC3339DateTimeField(serializers.DateTimeField):
@@ -129,3 +132,20 @@ class ArchiveSlugRelatedField(serializers.SlugRelatedField):
         if isinstance(data, str) and "\x00" in data:
             self.fail("does_not_exist", slug_name=self.slug_field, value=data)
         return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+class WebURLField(serializers.Field):
+    """Where the website built on the API shows the record (``api.frontend``)."""
+
+    def __init__(self, kind, **kwargs):
+        self.kind = kind
+        kwargs.setdefault(
+            "help_text",
+            f"The {kind}'s page on the website, when the archive is configured with one "
+            "(`FRONTEND_URLS`); else null.",
+        )
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, record):
+        return web_url(self.kind, record)

@@ -33,7 +33,7 @@ from .embedded import (
     PublicationSummarySerializer,
     ReadingListSerializer,
 )
-from .fields import ArchiveSerializer, ArchiveSlugRelatedField, IdentityLinkField
+from .fields import ArchiveSerializer, ArchiveSlugRelatedField, IdentityLinkField, WebURLField
 
 # An author page shows the latest articles; the full list is a filtered article list.
 RECENT_ARTICLES = 20
@@ -86,6 +86,7 @@ class ArticleListSerializer(ArchiveSerializer):
         read_only=True,
         help_text="Only with `q`: the matching passage as HTML, matches wrapped in <mark>.",
     )
+    web_url = WebURLField("article")
 
     class Meta:
         model = Article
@@ -93,6 +94,7 @@ class ArticleListSerializer(ArchiveSerializer):
             "id",
             "slug",
             "url",
+            "web_url",
             "headline",
             "standfirst",
             "published_at",
@@ -242,11 +244,12 @@ class ArticleWriteSerializer(serializers.ModelSerializer):
 @extend_schema_serializer(description="An issue of a publication: its number and cover date.")
 class IssueListSerializer(ArchiveSerializer):
     url = IdentityLinkField(view_name="api:issue-detail", lookup_field="slug")
+    web_url = WebURLField("issue")
     publication = PublicationSummarySerializer(read_only=True)
 
     class Meta:
         model = Issue
-        fields = ("id", "slug", "url", "publication", "number", "date")
+        fields = ("id", "slug", "url", "web_url", "publication", "number", "date")
 
 
 @extend_schema_serializer(
@@ -312,10 +315,11 @@ class ReaderBooksField(serializers.Field):
 @extend_schema_serializer(description="A person credited with articles or books.")
 class AuthorListSerializer(ArchiveSerializer):
     url = IdentityLinkField(view_name="api:author-detail", lookup_field="slug")
+    web_url = WebURLField("author")
 
     class Meta:
         model = Author
-        fields = ("id", "slug", "url", "name")
+        fields = ("id", "slug", "url", "web_url", "name")
 
 
 @extend_schema_serializer(

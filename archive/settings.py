@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "nested_admin",
     "rest_framework",
     "rest_framework.authtoken",
@@ -259,6 +260,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Seconds that browsers and shared caches may keep an anonymous API response.
+# Where a website built on the API shows articles, issues and authors (api.frontend).
+FRONTEND_URLS = env.str("FRONTEND_URLS", default="")
+
 API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=60)
 # How long an anonymous API response stays in the shared cache. Edits retire cached
 # responses at once (articles.caching); this bounds only how late a scheduled article

@@ -78,6 +78,7 @@ def test_list_item_shape(api, seed):
         "id",
         "slug",
         "url",
+        "web_url",
         "headline",
         "standfirst",
         "published_at",
