@@ -4,6 +4,8 @@ contents, drawn from the API's detail JSON, with nothing written."""
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from articles.caching import current_generation
@@ -16,6 +18,7 @@ from articles.models import (
     ReadingListGroup,
 )
 from tests.load.driver import _FormFields
+from tests.test_image_uploads import picture
 
 SEED = "trotskys-socialism"
 CAPTION = "Leon Trotsky addresses Red Army troops in 1918"
@@ -256,3 +259,30 @@ def test_preview_on_the_website_goes_to_the_front_end_with_a_token(
 def test_without_a_front_end_there_is_no_website_preview(admin_client, article):
     website = reverse("admin:articles_article_preview_website", args=[article.pk])
     assert admin_client.get(website).status_code == 404
+
+
+def test_a_newly_chosen_image_file_is_not_stored(admin_client, article, settings, tmp_path):
+    """Media storage is outside the transaction, so a preview stores no upload: an image
+    keeps its stored file, a new one shows its caption alone, and the page says so."""
+    settings.MEDIA_ROOT = tmp_path
+    stored = Image.objects.get()
+    stored.file.save("old.png", ContentFile(picture("PNG")))
+    files = sorted(tmp_path.rglob("*"))
+    fields = form_fields(admin_client, change_url(article))
+    fields.update(
+        {
+            "images-0-file": SimpleUploadedFile("replaced.png", picture("PNG", (80, 60))),
+            "images-TOTAL_FORMS": "2",
+            "images-1-caption": "Trotsky in Mexico",
+            "images-1-position": "1",
+            "images-1-file": SimpleUploadedFile("new.png", picture("PNG")),
+        }
+    )
+    page = admin_client.post(preview_url(article), fields).content.decode()
+    assert "Newly chosen image files are not shown until the article is saved." in page
+    assert f'<img src="http://testserver{stored.file.url}" alt="" width="40" height="30">' in page
+    assert f"<figcaption>{CAPTION}</figcaption>" in page
+    assert "<figcaption>Trotsky in Mexico</figcaption>" in page
+    assert page.count("<img src=") == 1
+    assert sorted(tmp_path.rglob("*")) == files
+    assert Image.objects.count() == 1
