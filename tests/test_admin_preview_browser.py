@@ -18,9 +18,7 @@ def open_preview(page, button):
     return preview
 
 
-def test_preview_shows_the_caption_the_reading_list_and_unsaved_edits(
-    logged_in_page, live_server
-):
+def test_preview_shows_the_caption_the_reading_list_and_unsaved_edits(logged_in_page, live_server):
     """Issue 16 (e): the seed's preview shows its caption and reading list; an unsaved
     headline shows in the preview while the database keeps the saved one."""
     article = Article.objects.get(slug="trotskys-socialism")
