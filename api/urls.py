@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from . import feeds, views
 from .imports import ImportView
+from .previews import ArticlePreviewView
 
 app_name = "api"
 
@@ -34,5 +35,6 @@ urlpatterns = [
         name="issue-feed-atom",
     ),
     path("imports/", ImportView.as_view(), name="imports"),
+    path("previews/<str:token>/", ArticlePreviewView.as_view(), name="preview"),
     path("", include(router.urls)),
 ]

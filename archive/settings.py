@@ -269,6 +269,12 @@ API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=60)
 # whose publication time passes can appear.
 API_RESPONSE_CACHE_SECONDS = env.int("API_RESPONSE_CACHE_SECONDS", default=300)
 
+# The headless front end's preview page, e.g. https://www.example.org/preview?token={token}:
+# the admin's "Preview on the website" opens it with a signed token (api.previews).
+FRONTEND_PREVIEW_URL = env.str("FRONTEND_PREVIEW_URL", default="")
+if FRONTEND_PREVIEW_URL and "{token}" not in FRONTEND_PREVIEW_URL:
+    raise ImproperlyConfigured("FRONTEND_PREVIEW_URL must contain {token}.")
+
 # Front ends on other origins that may call the API from a browser.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/"

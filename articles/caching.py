@@ -16,6 +16,8 @@ Edits are rare next to reads; a miss costs one uncached request per page.
 import hashlib
 import threading
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -26,6 +28,7 @@ GENERATION_KEY = "archive:generation"
 # cache was unreachable): the next use of the cache retires the generation first, so the
 # responses cached before the change are not served once the cache is back.
 _retirement_pending = threading.Event()
+_discarded_writes = ContextVar("discarded_writes", default=False)
 
 
 def current_generation() -> str:
@@ -52,10 +55,25 @@ def archive_changed(**_signal_kwargs) -> None:
 
     Now, so that the writer's own later reads in this transaction are fresh; again at
     commit, because a reader between the change and the commit still sees the old rows
-    and may have cached them under the interim generation.
+    and may have cached them under the interim generation. Writes made inside
+    ``writes_rolled_back()`` retire nothing.
     """
+    if _discarded_writes.get():
+        return
     _new_generation()
     transaction.on_commit(_new_generation)
+
+
+@contextmanager
+def writes_rolled_back():
+    """For writes that the caller rolls back before anything can read them (a preview
+    of unsaved edits): nothing they change is ever committed, so no cached response
+    goes stale and none is retired."""
+    token = _discarded_writes.set(True)
+    try:
+        yield
+    finally:
+        _discarded_writes.reset(token)
 
 
 def _new_generation() -> None:

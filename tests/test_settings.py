@@ -70,3 +70,13 @@ def test_production_keeps_images_off_the_app_servers():
     refused = manage("check", **environ)
     assert refused.returncode != 0
     assert "AWS_STORAGE_BUCKET_NAME" in refused.stderr
+
+
+def test_frontend_preview_url_needs_a_place_for_the_token():
+    """A preview URL without ``{token}`` would send every editor to the same page."""
+    refused = manage("check", FRONTEND_PREVIEW_URL="https://www.example.org/preview")
+    assert refused.returncode != 0
+    assert "FRONTEND_PREVIEW_URL must contain {token}" in refused.stderr
+    code = "from django.conf import settings; print(settings.FRONTEND_PREVIEW_URL)"
+    url = "https://www.example.org/preview?token={token}"
+    assert manage("shell", "-v", "0", "-c", code, FRONTEND_PREVIEW_URL=url).stdout.strip() == url
