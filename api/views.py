@@ -21,6 +21,7 @@ from articles.readers import reads_drafts
 
 from . import filters, serializers
 from .pagination import KeysetPagination
+from .publishing import PublishPermissionMixin
 
 
 def page_not_found(request, exception):
@@ -210,22 +211,27 @@ class IssueViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
     ),
     create=extend_schema(
         description="Create an article, sent as JSON: for editors who may add articles. The "
-        "answer is the new article's detail.",
+        "answer is the new article's detail. Creating it published (or scheduled) needs the "
+        "publish permission too: without it, a 403 says so.",
         responses={201: serializers.ArticleDetailSerializer},
     ),
     update=extend_schema(
         description="Replace an article's fields, sent as JSON: for editors who may change "
-        "articles. The answer is the article's detail.",
+        "articles. The answer is the article's detail. Publishing, unpublishing or changing "
+        "the time of a published article needs the publish permission too: without it, a 403 "
+        "says so.",
         responses=serializers.ArticleDetailSerializer,
     ),
     partial_update=extend_schema(
         description="Correct some of an article's fields, sent as JSON: for editors who may "
-        "change articles. The answer is the article's detail.",
+        "change articles. The answer is the article's detail. Publishing, unpublishing or "
+        "changing the time of a published article needs the publish permission too: without "
+        "it, a 403 says so.",
         responses=serializers.ArticleDetailSerializer,
     ),
     destroy=extend_schema(description="Delete an article: for editors who may delete articles."),
 )
-class ArticleViewSet(ArchiveViewSetMixin, viewsets.ModelViewSet):
+class ArticleViewSet(PublishPermissionMixin, ArchiveViewSetMixin, viewsets.ModelViewSet):
     """Articles by slug: the one resource editors also write over the API.
 
     Every request is narrowed by ``for_reader()``, so only staff ever get drafts or
