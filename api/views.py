@@ -15,7 +15,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from articles.caching import generation_key
+from articles.caching import generation_for
 from articles.models import Article, Author, Book, Image, Issue, Publication
 from articles.readers import reads_drafts
 
@@ -96,15 +96,22 @@ class ArchiveViewSetMixin:
         """
         if reads_drafts(request.user):
             return handler(request, *args, **kwargs)
-        key = generation_key("api", request.get_full_path())
+        key = self.cache_generation.key("api", request.get_full_path())
         cached = cache.get(key)
         if cached is not None:
             data, self.last_modified = cached
             return Response(data)
         response = handler(request, *args, **kwargs)
-        if response.status_code == 200:
-            cache.set(key, (response.data, self.last_modified), settings.API_RESPONSE_CACHE_SECONDS)
+        timeout = self.cache_generation.timeout(settings.API_RESPONSE_CACHE_SECONDS)
+        if response.status_code == 200 and timeout:
+            cache.set(key, (response.data, self.last_modified), timeout)
         return response
+
+    @cached_property
+    def cache_generation(self):
+        """What this request's cached answer and list count are keyed and timed by: kept
+        no later than the next scheduled publication (``articles.caching``)."""
+        return generation_for(self.request.user)
 
     def filter_queryset(self, queryset):
         # The list's filters are not a detail route's parameters: DRF would otherwise build
@@ -141,7 +148,8 @@ class ArchiveViewSetMixin:
             if reads_drafts(request.user):
                 patch_cache_control(response, private=True, no_cache=True)
             else:
-                patch_cache_control(response, public=True, max_age=settings.API_CACHE_MAX_AGE)
+                max_age = self.cache_generation.timeout(settings.API_CACHE_MAX_AGE)
+                patch_cache_control(response, public=True, max_age=max_age)
             if self.last_modified is not None:
                 response.headers["Last-Modified"] = http_date(self.last_modified.timestamp())
         return response
