@@ -221,7 +221,7 @@ def test_only_publishers_get_the_bulk_actions(client, people, draft, role, offer
     assert response.status_code == 200
     draft.refresh_from_db()
     assert (draft.status == Article.Status.PUBLISHED) is offered
-    response = client.post(CHANGELIST, {"action": "unpublish", "_selected_action": [1]})
+    client.post(CHANGELIST, {"action": "unpublish", "_selected_action": [seed_article().pk]})
     assert (seed_article().status == Article.Status.DRAFT) is offered
 
 
