@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from articles.importing.reports import ACTIONS, KINDS, ImportReport
 from articles.importing.runner import Upload, import_files
+from articles.publishing import may_import, may_publish
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -27,15 +28,10 @@ UPLOAD_ERRORS = {
 
 
 class CanImportArchive(permissions.BasePermission):
-    """Staff editors who may both add and change articles: an import does both."""
+    """Staff users with ``articles.import_archive``."""
 
     def has_permission(self, request, view):
-        user = request.user
-        return bool(
-            user.is_authenticated
-            and user.is_staff
-            and user.has_perms(["articles.add_article", "articles.change_article"])
-        )
+        return may_import(request.user)
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string", "format": "binary"}})
@@ -127,7 +123,9 @@ class ImportView(APIView):
         summary="Import archive files",
         description="Upload scraped article pages or interchange documents (multipart, "
         "field `file`, repeatable). Each file imports all-or-nothing; importing a file "
-        "again changes nothing. Staff editors with add and change permission on articles.",
+        "again changes nothing. For staff with the import permission; without the publish "
+        "permission a file may hold drafts only, and one with a published article (or a "
+        "draft that would unpublish one) is refused, its `errors` saying so.",
         request={"multipart/form-data": ImportRequestSerializer},
         responses={
             200: ImportReportSerializer,
@@ -138,7 +136,7 @@ class ImportView(APIView):
                 "that is not a file) answers with each field's errors instead.",
             ),
             401: OpenApiResponse(description="Not authenticated."),
-            403: OpenApiResponse(description="Not an editor allowed to add and change articles."),
+            403: OpenApiResponse(description="Not staff with the import permission."),
         },
         tags=["imports"],
     )
@@ -150,6 +148,7 @@ class ImportView(APIView):
             [Upload(upload.name, upload.read()) for upload in form.validated_data["file"]],
             dry_run=dry_run,
             publication=form.validated_data["publication"],
+            may_publish=may_publish(request.user),
         )
         report = ImportReport(dry_run=dry_run).add_all(reports)
         return Response(

@@ -26,7 +26,7 @@ from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from articles.caching import generation_key
+from articles.caching import generation_for
 from articles.expressions import SubqueryCount
 from articles.readers import reads_drafts
 
@@ -89,9 +89,9 @@ class _ListPagination(BasePagination):
                     "example": 123,
                     "nullable": True,
                     "description": "Total number of results; null in cursor mode. Counted "
-                    "with the first page asked for and kept until the archive changes (a "
-                    "scheduled article whose time comes can take the response cache's "
-                    "lifetime, 5 minutes by default, to be counted).",
+                    "with the first page asked for and kept until the archive changes; a "
+                    "scheduled article is counted from its publication time on, as it is "
+                    "listed.",
                 },
                 "next": {
                     "type": "string",
@@ -147,14 +147,17 @@ class NumberedPagination(_ListPagination, PageNumberPagination):
         self.request = request
         page_size = self.get_page_size(request)
         number = _positive_int(request, self.page_query_param, 1, MAX_PAGE)
-        count_key = self._count_key(request)
+        # The view's generation, so that the count is kept exactly as long as the answer.
+        generation = getattr(view, "cache_generation", None) or generation_for(request.user)
+        count_key = self._count_key(request, generation)
         known_count = cache.get(count_key)
         rows, count = self._read(queryset, number, page_size, known_count)
         if count is None and number > 1:
             raise NotFound(self.invalid_page_message)
         self.count = count or 0
-        if known_count is None:
-            cache.set(count_key, self.count, settings.API_RESPONSE_CACHE_SECONDS)
+        timeout = generation.timeout(settings.API_RESPONSE_CACHE_SECONDS)
+        if known_count is None and timeout:
+            cache.set(count_key, self.count, timeout)
         # The rows are read already: the Paginator only numbers the pages (for the links
         # and the browsable API), and the list's length is all it needs for that.
         self.page = Page(rows, number, Paginator(range(self.count), page_size))
@@ -181,7 +184,7 @@ class NumberedPagination(_ListPagination, PageNumberPagination):
         return [by_pk[pk] for pk in pks if pk in by_pk], keys[0][1] if keys else None
 
     @staticmethod
-    def _count_key(request):
+    def _count_key(request, generation):
         """The cache key of the list's total: its rows depend on the endpoint, the filters
         and whether the reader reads drafts, not on the page asked for."""
         filters = sorted(
@@ -191,7 +194,7 @@ class NumberedPagination(_ListPagination, PageNumberPagination):
             for value in values
         )
         reader = reads_drafts(request.user)
-        return generation_key("api-count", repr((request.path, reader, filters)))
+        return generation.key("api-count", repr((request.path, reader, filters)))
 
     def get_schema_operation_parameters(self, view):
         # drf-spectacular documents only the view's ``pagination_class``, this class: the

@@ -48,7 +48,11 @@ BOUNDS = {"min_value": "minimum", "max_value": "maximum", "max_length": "maxLeng
 ERRORS = {
     "400": ("Bad request: a parameter's value is malformed or names nothing.", BAD_REQUEST),
     "401": ("Not authenticated, or the token sent is not valid.", DETAIL),
-    "403": ("Not allowed: writing needs an editor with the model permission.", DETAIL),
+    "403": (
+        "Not allowed: writing needs an editor with the model permission; publishing, "
+        "unpublishing or scheduling an article needs the publish permission too.",
+        DETAIL,
+    ),
     "404": ("No such object (or page).", DETAIL),
     "415": (
         "Unsupported media type: send the body in the media type this operation documents "

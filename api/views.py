@@ -14,12 +14,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from articles.caching import generation_key
+from articles.caching import generation_for
 from articles.models import Article, Author, Book, Image, Issue, Publication
 from articles.readers import reads_drafts
 
 from . import filters, serializers
 from .pagination import KeysetPagination
+from .publishing import PublishPermissionMixin
 
 
 def page_not_found(request, exception):
@@ -95,15 +96,22 @@ class ArchiveViewSetMixin:
         if reads_drafts(request.user):
             return handler(request, *args, **kwargs)
         # The data holds absolute URLs: the scheme and host are part of what is cached.
-        key = generation_key("api", request.build_absolute_uri())
+        key = self.cache_generation.key("api", request.build_absolute_uri())
         cached = cache.get(key)
         if cached is not None:
             data, self.last_modified = cached
             return Response(data)
         response = handler(request, *args, **kwargs)
-        if response.status_code == 200:
-            cache.set(key, (response.data, self.last_modified), settings.API_RESPONSE_CACHE_SECONDS)
+        timeout = self.cache_generation.timeout(settings.API_RESPONSE_CACHE_SECONDS)
+        if response.status_code == 200 and timeout:
+            cache.set(key, (response.data, self.last_modified), timeout)
         return response
+
+    @cached_property
+    def cache_generation(self):
+        """What this request's cached answer and list count are keyed and timed by: kept
+        no later than the next scheduled publication (``articles.caching``)."""
+        return generation_for(self.request.user)
 
     def filter_queryset(self, queryset):
         # The list's filters are not a detail route's parameters: DRF would otherwise build
@@ -140,7 +148,8 @@ class ArchiveViewSetMixin:
             if reads_drafts(request.user):
                 patch_cache_control(response, private=True, no_cache=True)
             else:
-                patch_cache_control(response, public=True, max_age=settings.API_CACHE_MAX_AGE)
+                max_age = self.cache_generation.timeout(settings.API_CACHE_MAX_AGE)
+                patch_cache_control(response, public=True, max_age=max_age)
             if self.last_modified is not None:
                 response.headers["Last-Modified"] = http_date(self.last_modified.timestamp())
         return response
@@ -210,22 +219,27 @@ class IssueViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
     ),
     create=extend_schema(
         description="Create an article, sent as JSON: for editors who may add articles. The "
-        "answer is the new article's detail.",
+        "answer is the new article's detail. Creating it published (or scheduled) needs the "
+        "publish permission too: without it, a 403 says so.",
         responses={201: serializers.ArticleDetailSerializer},
     ),
     update=extend_schema(
         description="Replace an article's fields, sent as JSON: for editors who may change "
-        "articles. The answer is the article's detail.",
+        "articles. The answer is the article's detail. Publishing, unpublishing or changing "
+        "the time of a published article needs the publish permission too: without it, a 403 "
+        "says so.",
         responses=serializers.ArticleDetailSerializer,
     ),
     partial_update=extend_schema(
         description="Correct some of an article's fields, sent as JSON: for editors who may "
-        "change articles. The answer is the article's detail.",
+        "change articles. The answer is the article's detail. Publishing, unpublishing or "
+        "changing the time of a published article needs the publish permission too: without "
+        "it, a 403 says so.",
         responses=serializers.ArticleDetailSerializer,
     ),
     destroy=extend_schema(description="Delete an article: for editors who may delete articles."),
 )
-class ArticleViewSet(ArchiveViewSetMixin, viewsets.ModelViewSet):
+class ArticleViewSet(PublishPermissionMixin, ArchiveViewSetMixin, viewsets.ModelViewSet):
     """Articles by slug: the one resource editors also write over the API.
 
     Every request is narrowed by ``for_reader()``, so only staff ever get drafts or

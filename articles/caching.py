@@ -7,22 +7,87 @@ its transaction commits, so no response computed from the old data can be served
 A random token rather than a counter: if the cache evicts it, the next one cannot
 collide with a generation that still has responses stored.
 
+Time retires cached answers too. A scheduled article (published, its time still to
+come) appears to readers when its time comes, with no write to the archive: so a
+reader's generation (``generation_for``) also names the next scheduled publication, looked
+up once per generation, and its entries live no longer than until then. When that time
+comes, the next request looks up the one after it: every key changes, and lists, counts
+and pages computed before it are never served again, whichever cache holds them and
+whatever its clock says.
+
 Whole-archive invalidation is deliberately coarse: an article page embeds its issue,
 authors and books, and lists embed articles, so working out exactly which cached pages
 an edit touches would be a second, easily stale, copy of the serializers' knowledge.
 Edits are rare next to reads; a miss costs one uncached request per page.
 """
 
+import datetime as dt
 import hashlib
+import math
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from .readers import reads_drafts
+
 GENERATION_KEY = "archive:generation"
+SCHEDULE_KEY = "archive:next-publication"
+
+
+@dataclass(frozen=True)
+class Generation:
+    """What one request's cached answers are keyed and timed by, taken once per request
+    so that its answer and its list's count agree: the archive's ``token`` and, for readers
+    of published content, ``until``, the next scheduled publication as a timestamp (None:
+    nothing is scheduled, or the reader reads the whole archive, which time does not
+    change)."""
+
+    token: str
+    until: float | None = None
+
+    def key(self, namespace: str, identity: str) -> str:
+        """A cache key that the next change to the archive, or the next scheduled
+        publication, retires. ``identity`` is hashed: it can be a long query string
+        holding any character, which a cache key should not."""
+        digest = hashlib.sha256(identity.encode()).hexdigest()
+        return f"{namespace}:{self.token}:{self.until}:{digest}"
+
+    def timeout(self, seconds: int) -> int:
+        """``seconds``, cut short at the next scheduled publication; 0: do not keep."""
+        if self.until is None:
+            return seconds
+        return max(0, min(seconds, math.floor(self.until - time.time())))
+
+
+def generation_for(user) -> Generation:
+    """The generation a reader's answers are cached under (``articles.readers``)."""
+    token = current_generation()
+    if reads_drafts(user):
+        return Generation(token)
+    return Generation(token, _next_publication(token))
+
+
+def _next_publication(token: str) -> float | None:
+    """The next scheduled publication as a timestamp, kept in the cache for the generation
+    until it comes."""
+    key = f"{SCHEDULE_KEY}:{token}"
+    known = cache.get(key)
+    if known is not None and (known[0] is None or time.time() < known[0]):
+        return known[0]
+    from .models import Article
+
+    upcoming: dt.datetime | None = Article.objects.next_publication()
+    until = upcoming.timestamp() if upcoming else None
+    cache.set(key, (until,), settings.API_RESPONSE_CACHE_SECONDS)
+    return until
+
 
 # Set when this process changed the archive but could not store the new generation (the
 # cache was unreachable): the next use of the cache retires the generation first, so the
@@ -44,10 +109,9 @@ def current_generation() -> str:
 
 
 def generation_key(namespace: str, identity: str) -> str:
-    """A cache key that the next change to the archive retires. ``identity`` is hashed:
-    it can be a long query string holding any character, which a cache key should not."""
-    digest = hashlib.sha256(identity.encode()).hexdigest()
-    return f"{namespace}:{current_generation()}:{digest}"
+    """A cache key that the next change to the archive retires, for what the passing of
+    time does not change."""
+    return Generation(current_generation()).key(namespace, identity)
 
 
 def archive_changed(**_signal_kwargs) -> None:

@@ -9,6 +9,7 @@ import html
 import re
 
 import nh3
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import JSONObject
@@ -24,6 +25,8 @@ from .readers import reads_drafts
 from .validators import validate_image_file
 
 HEADING_MARKER = "## "
+
+PUBLISHED_NEEDS_TIME = "A published article needs a publication time."
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
@@ -277,6 +280,18 @@ class ArticleQuerySet(ArchiveQuerySet):
         """What the public may read: published, and not scheduled for later."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def scheduled(self):
+        """Published articles whose publication time is still to come: readers see each
+        from its ``published_at`` on."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def next_publication(self):
+        """When the earliest scheduled article goes online, or None: one step along the
+        (status, published_at) index."""
+        return (
+            self.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
+        )
+
     def publish(self) -> int:
         """Publish these articles; those without a publication time get the current one."""
         now = timezone.now()
@@ -386,6 +401,10 @@ class Article(models.Model):
     class Meta:
         ordering = ("-published_at", "-id")
         get_latest_by = "published_at"
+        permissions = [
+            ("publish_article", "Can publish, unpublish and schedule articles"),
+            ("import_archive", "Can import archive files"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(published_at__isnull=False),
@@ -415,6 +434,22 @@ class Article(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+    def clean(self):
+        """A published article needs its publication time: said on the field, before the
+        database's constraint (``article_published_has_time``) would refuse the row."""
+        super().clean()
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            raise ValidationError({"published_at": PUBLISHED_NEEDS_TIME})
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Published, with a publication time still to come."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
 
     @staticmethod
     def derived_fields(*, now, body: str | None = None) -> dict:

@@ -1,3 +1,4 @@
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,34 @@ def editor(django_user_model):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def newsroom_user(db, django_user_model):
+    """Make a staff user in one of the newsroom's groups (``Editors``, ``Contributors``)
+    or with only the permissions named, e.g. ``"change_article"``.
+
+    The groups come from a data migration; a test that empties the database between
+    tests (the browser's live server) loses them, so they are made again from the
+    migration's own list when missing."""
+    from django.contrib.auth.models import Group, Permission
+
+    roles = import_module("articles.migrations.0007_newsroom_roles").ROLES
+
+    def make(username, *, group=None, permissions=(), password="a-long-test-password"):
+        user = django_user_model.objects.create_user(username, password=password, is_staff=True)
+        if group:
+            role, created = Group.objects.get_or_create(name=group)
+            if created:
+                role.permissions.set(
+                    Permission.objects.filter(
+                        content_type__app_label="articles", codename__in=roles[group]
+                    )
+                )
+            user.groups.add(role)
+        user.user_permissions.set(
+            Permission.objects.filter(content_type__app_label="articles", codename__in=permissions)
+        )
+        return user
+
+    return make

@@ -16,7 +16,9 @@ from ..models import (
 )
 from .common import IMAGE_UPLOAD
 from .imports import ArchiveImportAdminMixin
+from .permissions import ArticlePartInlineMixin
 from .previews import ArticlePreviewAdminMixin
+from .publishing import PublishingAdminMixin
 
 
 class PublishedYearFilter(admin.SimpleListFilter):
@@ -33,7 +35,7 @@ class PublishedYearFilter(admin.SimpleListFilter):
         return queryset
 
 
-class BylineInline(nested_admin.NestedTabularInline):
+class BylineInline(ArticlePartInlineMixin, nested_admin.NestedTabularInline):
     model = ArticleAuthor
     verbose_name = "byline"
     autocomplete_fields = ("author",)
@@ -42,7 +44,7 @@ class BylineInline(nested_admin.NestedTabularInline):
     extra = 0
 
 
-class ImageInline(nested_admin.NestedStackedInline):
+class ImageInline(ArticlePartInlineMixin, nested_admin.NestedStackedInline):
     model = Image
     formfield_overrides = IMAGE_UPLOAD
     fields = ("file", "caption", "credit", "alt_text", ("width", "height"), "position")
@@ -51,7 +53,7 @@ class ImageInline(nested_admin.NestedStackedInline):
     extra = 0
 
 
-class EntryBookInline(nested_admin.NestedTabularInline):
+class EntryBookInline(ArticlePartInlineMixin, nested_admin.NestedTabularInline):
     model = ReadingListEntryBook
     verbose_name = "book"
     verbose_name_plural = "books this entry names"
@@ -61,7 +63,7 @@ class EntryBookInline(nested_admin.NestedTabularInline):
     extra = 0
 
 
-class ReadingListEntryInline(nested_admin.NestedStackedInline):
+class ReadingListEntryInline(ArticlePartInlineMixin, nested_admin.NestedStackedInline):
     model = ReadingListEntry
     fields = ("text", "position")
     sortable_field_name = "position"
@@ -69,7 +71,7 @@ class ReadingListEntryInline(nested_admin.NestedStackedInline):
     extra = 0
 
 
-class ReadingListGroupInline(nested_admin.NestedStackedInline):
+class ReadingListGroupInline(ArticlePartInlineMixin, nested_admin.NestedStackedInline):
     model = ReadingListGroup
     verbose_name = "reading list group"
     fields = ("heading", "position")
@@ -80,7 +82,10 @@ class ReadingListGroupInline(nested_admin.NestedStackedInline):
 
 @admin.register(Article)
 class ArticleAdmin(
-    ArticlePreviewAdminMixin, ArchiveImportAdminMixin, nested_admin.NestedModelAdmin
+    ArticlePreviewAdminMixin,
+    PublishingAdminMixin,
+    ArchiveImportAdminMixin,
+    nested_admin.NestedModelAdmin,
 ):
     list_display = ("headline", "issue", "author_names", "status", "published_at", "word_count")
     list_filter = (
@@ -123,12 +128,14 @@ class ArticleAdmin(
     def author_names(self, obj):
         return format_html_join(", ", "{}", ((b.author.name,) for b in obj.bylines.all()))
 
-    @admin.action(description="Publish selected articles", permissions=["change"])
+    @admin.action(description="Publish selected articles", permissions=["publish"])
     def publish(self, request, queryset):
         count = queryset.publish()
         self.message_user(request, f"Published {count} article(s).", messages.SUCCESS)
 
-    @admin.action(description="Unpublish selected articles (back to draft)", permissions=["change"])
+    @admin.action(
+        description="Unpublish selected articles (back to draft)", permissions=["publish"]
+    )
     def unpublish(self, request, queryset):
         count = queryset.unpublish()
         self.message_user(request, f"Unpublished {count} article(s).", messages.SUCCESS)

@@ -14,6 +14,7 @@ from django.urls import path
 
 from ..importing.reports import ACTIONS, KINDS, ImportReport
 from ..importing.runner import Upload, import_files
+from ..publishing import may_import, may_publish
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -52,7 +53,7 @@ class ArchiveImportAdminMixin:
         return [path("import/", view, name="articles_article_import"), *super().get_urls()]
 
     def has_import_permission(self, request):
-        return self.has_add_permission(request) and self.has_change_permission(request)
+        return may_import(request.user)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -97,7 +98,9 @@ class ArchiveImportAdminMixin:
         """The dry run's report, and a token for the files that passed it (or None)."""
         files = [Upload(upload.name, upload.read()) for upload in form.cleaned_data["files"]]
         publication = form.cleaned_data["publication"]
-        reports = import_files(files, publication=publication, dry_run=True)
+        reports = import_files(
+            files, publication=publication, dry_run=True, may_publish=may_publish(request.user)
+        )
         report = ImportReport(dry_run=True).add_all(reports)
         folder = f"{self.import_storage_folder}/{uuid.uuid4().hex}"
         passed = [
@@ -131,4 +134,7 @@ class ArchiveImportAdminMixin:
             return None  # confirmed twice: the first confirmation imported them
         for _, stored in stash["files"]:
             default_storage.delete(stored)
-        return ImportReport().add_all(import_files(files, publication=stash["publication"]))
+        reports = import_files(
+            files, publication=stash["publication"], may_publish=may_publish(request.user)
+        )
+        return ImportReport().add_all(reports)

@@ -32,6 +32,7 @@ from articles.caching import archive_changed
 
 from . import interchange
 from .loader import load_issue
+from .publishing import check_drafts_only
 from .records import ImportFileError, IssueRecord, RecordError, Where
 from .reports import FileReport
 from .scraped import parse_scraped
@@ -133,14 +134,24 @@ def parse_document(*, name: str, document: dict) -> ParsedFile:
 
 
 def import_files(
-    sources: Iterable[Source], *, publication: str = "", dry_run: bool = False, jobs: int = 1
+    sources: Iterable[Source],
+    *,
+    publication: str = "",
+    dry_run: bool = False,
+    jobs: int = 1,
+    may_publish: bool = True,
 ) -> Iterator[FileReport]:
     """Import each source all or nothing, yielding their reports in order.
+
+    Without ``may_publish`` (an importer without ``articles.publish_article``) a file
+    may hold drafts only (``publishing.check_drafts_only``).
 
     With ``jobs`` above one, that many worker processes import files side by side (on
     PostgreSQL: the issue lock and the loader's conflict handling make that safe).
     """
-    work = partial(_import_source, publication=publication, dry_run=dry_run)
+    work = partial(
+        _import_source, publication=publication, dry_run=dry_run, may_publish=may_publish
+    )
     try:
         if jobs == 1:
             yield from map(work, sources)
@@ -157,11 +168,16 @@ def import_files(
         search.merge_pending_entries()
 
 
-def _import_source(source: Source, *, publication: str, dry_run: bool) -> FileReport:
-    return load_parsed(source.parse(publication=publication), dry_run=dry_run)
+def _import_source(
+    source: Source, *, publication: str, dry_run: bool, may_publish: bool
+) -> FileReport:
+    parsed = source.parse(publication=publication)
+    return load_parsed(parsed, dry_run=dry_run, may_publish=may_publish)
 
 
-def load_parsed(parsed: ParsedFile, *, dry_run: bool = False) -> FileReport:
+def load_parsed(
+    parsed: ParsedFile, *, dry_run: bool = False, may_publish: bool = True
+) -> FileReport:
     """Write a parsed file in one transaction; on a dry run roll it back, keeping the report."""
     if parsed.error:
         return FileReport(path=parsed.name, error=parsed.error)
@@ -171,6 +187,8 @@ def load_parsed(parsed: ParsedFile, *, dry_run: bool = False) -> FileReport:
         _drop_a_broken_connection()
         try:
             with _planned_afresh(), transaction.atomic():
+                if not may_publish:
+                    check_drafts_only(record)
                 load_issue(record, report)
                 if dry_run:
                     transaction.set_rollback(True)

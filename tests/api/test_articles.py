@@ -1,7 +1,6 @@
 """Article list and detail: the shapes front ends are written against."""
 
 import pytest
-from django.core.cache import cache
 
 from api.serializers import ArticleDetailSerializer
 from articles.models import (
@@ -14,7 +13,7 @@ from articles.models import (
 )
 from tests.factories import ArticleFactory, AuthorFactory, BookFactory, ImageFactory
 
-from .utils import slugs
+from .utils import clear_cached_answers, slugs
 
 SEED = "/api/v1/articles/trotskys-socialism/"
 
@@ -232,7 +231,7 @@ def test_a_detail_route_ignores_the_list_filters(api, seed, django_assert_num_qu
     """The list's query parameters are not the detail's: the article comes in one query,
     whatever filter a client leaves in the query string."""
     api.get(SEED)
-    cache.clear()
+    clear_cached_answers()
     with django_assert_num_queries(1):
         response = api.get(SEED, {"author": "no-such-author", "year": "not-a-year"})
     assert response.status_code == 200

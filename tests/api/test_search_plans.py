@@ -20,7 +20,7 @@ from articles import search, synthetic
 from articles.models import Article
 from tests.factories import ArticleFactory
 
-from .utils import slugs
+from .utils import clear_cached_answers, slugs
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="SQLite's search has a single plan"
@@ -228,7 +228,7 @@ def test_a_search_with_no_match_reads_no_article(api, archive, django_assert_num
     """PostgreSQL's probe finds no ids (after the estimate), and then reads nothing more;
     SQLite counts none."""
     api.get("/api/v1/articles/", {"q": synthetic.ABSENT_WORD})
-    cache.clear()
+    clear_cached_answers()
     with django_assert_num_queries(2 if connection.vendor == "postgresql" else 1):
         response = api.get("/api/v1/articles/", {"q": synthetic.ABSENT_WORD})
     assert response.json()["count"] == 0
