@@ -81,6 +81,18 @@ def test_view_on_site_is_the_preview(admin_client, article):
     assert f'href="{preview_url(article)}" class="viewsitelink"' in page
 
 
+def test_view_on_site_is_the_website_page_once_readers_have_it(admin_client, article, settings):
+    """With a website configured, a public article's "View on site" opens its page there;
+    a draft's stays the preview, the website having no page for it yet."""
+    settings.FRONTEND_URLS = "article=https://www.example.org/{year}/{slug}/"
+    page = admin_client.get(change_url(article)).content.decode()
+    website = "https://www.example.org/2010/trotskys-socialism/"
+    assert f'href="{website}" class="viewsitelink"' in page
+    Article.objects.filter(pk=article.pk).unpublish()
+    page = admin_client.get(change_url(article)).content.decode()
+    assert f'href="{preview_url(article)}" class="viewsitelink"' in page
+
+
 def test_the_change_page_offers_preview_in_a_new_tab(admin_client, article):
     """Beside Save and in the object tools, posting the form as it stands to the preview."""
     page = admin_client.get(change_url(article)).content.decode()

@@ -4,7 +4,8 @@ The change form's Preview button posts the form as it stands, unsaved edits and 
 included, to the preview view in a new tab. The view validates and saves the form exactly
 as the change view would, reads the article back as the API serves it, then rolls the
 transaction back: nothing is written, no cached response retired, no history logged.
-"View on site" previews the article as saved; "Preview on the website" sends the editor
+"View on site" previews the article as saved (or, once it is public and a website is
+configured, opens its page there); "Preview on the website" sends the editor
 to the headless front end's preview page with a fresh token (``api.previews``).
 """
 
@@ -21,6 +22,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from api.frontend import web_url
 from api.previews import article_preview_data, frontend_preview_url
 
 from ..caching import writes_rolled_back
@@ -86,6 +88,11 @@ class ArticlePreviewAdminMixin:
         ]
 
     def view_on_site(self, obj):
+        """The article's page on the website once readers have it there (``FRONTEND_URLS``);
+        until then, and with no website configured, its preview."""
+        if obj.status == obj.Status.PUBLISHED and not obj.is_scheduled:
+            if url := web_url("article", obj):
+                return url
         return reverse("admin:articles_article_preview", args=[obj.pk])
 
     def render_change_form(self, request, context, *args, **kwargs):
