@@ -14,8 +14,9 @@ from ..models import (
     ReadingListEntryBook,
     ReadingListGroup,
 )
-from .common import IMAGE_UPLOAD
+from .editing import ArticleEditorMixin
 from .imports import ArchiveImportAdminMixin
+from .inlines import EditorInline
 
 
 class PublishedYearFilter(admin.SimpleListFilter):
@@ -32,7 +33,7 @@ class PublishedYearFilter(admin.SimpleListFilter):
         return queryset
 
 
-class BylineInline(nested_admin.NestedTabularInline):
+class BylineInline(EditorInline, nested_admin.NestedTabularInline):
     model = ArticleAuthor
     verbose_name = "byline"
     autocomplete_fields = ("author",)
@@ -41,16 +42,15 @@ class BylineInline(nested_admin.NestedTabularInline):
     extra = 0
 
 
-class ImageInline(nested_admin.NestedStackedInline):
+class ImageInline(EditorInline, nested_admin.NestedStackedInline):
     model = Image
-    formfield_overrides = IMAGE_UPLOAD
     fields = ("file", "caption", "credit", "alt_text", ("width", "height"), "position")
     readonly_fields = ("width", "height")
     sortable_field_name = "position"
     extra = 0
 
 
-class EntryBookInline(nested_admin.NestedTabularInline):
+class EntryBookInline(EditorInline, nested_admin.NestedTabularInline):
     model = ReadingListEntryBook
     verbose_name = "book"
     verbose_name_plural = "books this entry names"
@@ -60,7 +60,7 @@ class EntryBookInline(nested_admin.NestedTabularInline):
     extra = 0
 
 
-class ReadingListEntryInline(nested_admin.NestedStackedInline):
+class ReadingListEntryInline(EditorInline, nested_admin.NestedStackedInline):
     model = ReadingListEntry
     fields = ("text", "position")
     sortable_field_name = "position"
@@ -68,7 +68,7 @@ class ReadingListEntryInline(nested_admin.NestedStackedInline):
     extra = 0
 
 
-class ReadingListGroupInline(nested_admin.NestedStackedInline):
+class ReadingListGroupInline(EditorInline, nested_admin.NestedStackedInline):
     model = ReadingListGroup
     verbose_name = "reading list group"
     fields = ("heading", "position")
@@ -78,7 +78,7 @@ class ReadingListGroupInline(nested_admin.NestedStackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ArchiveImportAdminMixin, nested_admin.NestedModelAdmin):
+class ArticleAdmin(ArticleEditorMixin, ArchiveImportAdminMixin, nested_admin.NestedModelAdmin):
     list_display = ("headline", "issue", "author_names", "status", "published_at", "word_count")
     list_filter = (
         "status",
