@@ -63,9 +63,9 @@ class EditorAdmin(EditorFormsMixin):
         super().save_related(request, form, formsets, change)
 
     def log_change(self, request, obj, message):
-        if not getattr(request, NOTHING_CHANGED, False):
-            return super().log_change(request, obj, message)
-        return None
+        if getattr(request, NOTHING_CHANGED, False):
+            return None
+        return super().log_change(request, obj, message)
 
     def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
         if getattr(request, NOTHING_CHANGED, False) and level == messages.SUCCESS:
