@@ -87,6 +87,13 @@ def test_text_typed_in_chromium_is_stored_with_lf(seed_page):
     assert not any("\r" in block["text"] for block in article.blocks)
 
 
+def test_the_body_box_shows_the_whole_body_and_save_is_at_the_top(seed_page):
+    body = seed_page.locator("#id_body")
+    assert body.evaluate("box => box.scrollHeight <= box.clientHeight")
+    top_save = seed_page.locator("#article_form input[name=_save]").first
+    assert top_save.bounding_box()["y"] < body.bounding_box()["y"]
+
+
 def test_leaving_with_unsaved_edits_asks_first(seed_page, live_server):
     """After typing in the headline, leaving the page raises the browser's
     ``beforeunload`` dialog; an untouched page leaves without one."""
