@@ -17,7 +17,15 @@ MAX_IMAGE_PIXELS = 60_000_000
 
 
 def validate_image_file(file) -> None:
-    """Refuse a file that is too large, not a JPEG/PNG/GIF/WebP image, or too many pixels."""
+    """Refuse a file that is too large, not a JPEG/PNG/GIF/WebP image, or too many pixels.
+
+    A file already in storage (a saved image's ``FieldFile``, posted back unchanged by a
+    form) was checked when it was uploaded and is not read again: Django may have closed
+    it after reading its dimensions, and re-reading it from object storage costs a
+    download.
+    """
+    if getattr(file, "_committed", False):
+        return
     if file.size > MAX_IMAGE_BYTES:
         raise ValidationError(
             "The file is %(size)s; an image may be at most %(limit)s.",

@@ -101,7 +101,7 @@ def test_a_change_article_editor_sees_and_edits_the_seeds_parts(client, people):
         "The Prophet Unarmed",
     ):
         assert text in page, text
-    data = form_fields(response, "article_form")
+    data = form_fields(response.content.decode(), "article_form")
     [entry] = [name for name, value in data.items() if value == "My Life, Trotsky's autobiography"]
     data[entry] = "My Life, Trotsky’s autobiography (1930)"
     data["images-0-caption"] = "Trotsky addresses the Red Army, 1918"
@@ -132,7 +132,7 @@ def test_a_contributor_saves_a_draft_but_cannot_publish_it_by_the_form(client, p
     page = response.content.decode()
     assert 'name="status"' not in page
     assert NEEDS_PUBLISH in page
-    data = form_fields(response, "article_form")
+    data = form_fields(response.content.decode(), "article_form")
     data.update(
         headline="Draft on the dockers, revised",
         status="published",
@@ -147,7 +147,7 @@ def test_a_contributor_saves_a_draft_but_cannot_publish_it_by_the_form(client, p
 
 def test_a_contributor_adds_drafts_only(client, people):
     client.force_login(people["contributor"])
-    data = form_fields(client.get(ADD), "article_form")
+    data = form_fields(client.get(ADD).content.decode(), "article_form")
     assert "status" not in data
     data.update(
         issue=Issue.objects.get().pk,
@@ -169,7 +169,7 @@ def test_a_contributor_cannot_unpublish_or_reschedule_by_the_form(client, people
     response = client.get(change_url(article))
     page = response.content.decode()
     assert 'name="status"' not in page and 'name="published_at_0"' not in page
-    data = form_fields(response, "article_form")
+    data = form_fields(response.content.decode(), "article_form")
     data.update(
         standfirst="Corrected standfirst",
         status="draft",
@@ -185,7 +185,7 @@ def test_a_contributor_cannot_unpublish_or_reschedule_by_the_form(client, people
 
 def test_an_editor_publishes_by_the_form(client, people, draft):
     client.force_login(people["editor"])
-    data = form_fields(client.get(change_url(draft)), "article_form")
+    data = form_fields(client.get(change_url(draft)).content.decode(), "article_form")
     data.update(status="published", published_at_0="2010-08-20", published_at_1="12:00:00")
     assert client.post(change_url(draft), data).status_code == 302
     draft.refresh_from_db()
@@ -195,7 +195,7 @@ def test_an_editor_publishes_by_the_form(client, people, draft):
 def test_published_with_no_time_is_a_form_error_on_the_field(client, people, draft):
     """Not the database's constraint message: the publication time's own error."""
     client.force_login(people["editor"])
-    data = form_fields(client.get(change_url(draft)), "article_form")
+    data = form_fields(client.get(change_url(draft)).content.decode(), "article_form")
     data.update(status="published", published_at_0="", published_at_1="")
     response = client.post(change_url(draft), data)
     assert response.status_code == 200

@@ -6,6 +6,12 @@ parts' inlines, ``catalogue`` publications, issues, authors and books, ``parts``
 article parts' own pages, ``imports`` the import page the article list links to.
 """
 
+from django.contrib import admin
+from django.urls import reverse_lazy
+
 from . import articles, catalogue, parts
+
+# "View site" opens what the archive serves: the API's root, which lists its resources.
+admin.site.site_url = reverse_lazy("api:api-root")
 
 __all__ = ["articles", "catalogue", "parts"]

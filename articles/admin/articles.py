@@ -14,8 +14,9 @@ from ..models import (
     ReadingListEntryBook,
     ReadingListGroup,
 )
-from .common import IMAGE_UPLOAD
+from .editing import ArticleEditorMixin
 from .imports import ArchiveImportAdminMixin
+from .inlines import EditorInline
 from .permissions import ArticlePartInlineMixin
 from .previews import ArticlePreviewAdminMixin
 from .publishing import PublishingAdminMixin
@@ -35,7 +36,7 @@ class PublishedYearFilter(admin.SimpleListFilter):
         return queryset
 
 
-class BylineInline(ArticlePartInlineMixin, nested_admin.NestedTabularInline):
+class BylineInline(ArticlePartInlineMixin, EditorInline, nested_admin.NestedTabularInline):
     model = ArticleAuthor
     verbose_name = "byline"
     autocomplete_fields = ("author",)
@@ -44,16 +45,15 @@ class BylineInline(ArticlePartInlineMixin, nested_admin.NestedTabularInline):
     extra = 0
 
 
-class ImageInline(ArticlePartInlineMixin, nested_admin.NestedStackedInline):
+class ImageInline(ArticlePartInlineMixin, EditorInline, nested_admin.NestedStackedInline):
     model = Image
-    formfield_overrides = IMAGE_UPLOAD
     fields = ("file", "caption", "credit", "alt_text", ("width", "height"), "position")
     readonly_fields = ("width", "height")
     sortable_field_name = "position"
     extra = 0
 
 
-class EntryBookInline(ArticlePartInlineMixin, nested_admin.NestedTabularInline):
+class EntryBookInline(ArticlePartInlineMixin, EditorInline, nested_admin.NestedTabularInline):
     model = ReadingListEntryBook
     verbose_name = "book"
     verbose_name_plural = "books this entry names"
@@ -63,7 +63,9 @@ class EntryBookInline(ArticlePartInlineMixin, nested_admin.NestedTabularInline):
     extra = 0
 
 
-class ReadingListEntryInline(ArticlePartInlineMixin, nested_admin.NestedStackedInline):
+class ReadingListEntryInline(
+    ArticlePartInlineMixin, EditorInline, nested_admin.NestedStackedInline
+):
     model = ReadingListEntry
     fields = ("text", "position")
     sortable_field_name = "position"
@@ -71,7 +73,9 @@ class ReadingListEntryInline(ArticlePartInlineMixin, nested_admin.NestedStackedI
     extra = 0
 
 
-class ReadingListGroupInline(ArticlePartInlineMixin, nested_admin.NestedStackedInline):
+class ReadingListGroupInline(
+    ArticlePartInlineMixin, EditorInline, nested_admin.NestedStackedInline
+):
     model = ReadingListGroup
     verbose_name = "reading list group"
     fields = ("heading", "position")
@@ -84,6 +88,7 @@ class ReadingListGroupInline(ArticlePartInlineMixin, nested_admin.NestedStackedI
 class ArticleAdmin(
     ArticlePreviewAdminMixin,
     PublishingAdminMixin,
+    ArticleEditorMixin,
     ArchiveImportAdminMixin,
     nested_admin.NestedModelAdmin,
 ):

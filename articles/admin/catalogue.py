@@ -1,14 +1,17 @@
 """Publications, issues, authors and books: the records articles hang on."""
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, Prefetch
 
 from ..models import Article, ArticleAuthor, Author, Book, BookAuthor, Issue, Publication
-from .common import ReadOnlyLinkInline, count_column
+from .common import EditorAdmin, ReadOnlyLinkInline, count_column
+from .inlines import EditorInline
 
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
+class PublicationAdmin(EditorAdmin, admin.ModelAdmin):
+    ordering = ("name", "id")
     list_display = ("name", "slug", "issue_count")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
@@ -24,8 +27,33 @@ class IssueArticleInline(ReadOnlyLinkInline):
     columns = ("status", "published_at")
 
 
+class IssueForm(forms.ModelForm):
+    """An issue's slug, when left empty, is made from its publication and number as the
+    importer makes it: ``socialist-worker-2215``."""
+
+    class Meta:
+        model = Issue
+        fields = ("publication", "number", "date", "slug")
+        help_texts = {"slug": "Left empty, made from the publication and number."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        publication, number = cleaned.get("publication"), cleaned.get("number")
+        if not cleaned.get("slug") and publication and number:
+            cleaned["slug"] = f"{publication.slug}-{number}"
+        return cleaned
+
+
 @admin.register(Issue)
-class IssueAdmin(admin.ModelAdmin):
+class IssueAdmin(EditorAdmin, admin.ModelAdmin):
+    form = IssueForm
+    # Ordered explicitly: the count annotation drops Meta.ordering (GROUP BY), and the
+    # autocomplete pages through this queryset.
+    ordering = ("publication__name", "-number")
     list_display = ("__str__", "publication", "number", "date", "article_count")
     list_filter = ("publication",)
     list_select_related = ("publication",)
@@ -50,7 +78,8 @@ class AuthorBookInline(ReadOnlyLinkInline):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(EditorAdmin, admin.ModelAdmin):
+    ordering = ("name", "id")
     list_display = ("name", "slug", "article_count", "book_count")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
@@ -63,7 +92,7 @@ class AuthorAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(article_count=articles, book_count=books)
 
 
-class BookAuthorInline(admin.TabularInline):
+class BookAuthorInline(EditorInline, admin.TabularInline):
     model = BookAuthor
     autocomplete_fields = ("author",)
     fields = ("position", "author")
@@ -71,7 +100,7 @@ class BookAuthorInline(admin.TabularInline):
 
 
 @admin.register(Book)
-class BookAdmin(admin.ModelAdmin):
+class BookAdmin(EditorAdmin, admin.ModelAdmin):
     list_display = ("title", "author_names", "series", "volume", "year")
     search_fields = ("title", "authors__name")
     prepopulated_fields = {"slug": ("title",)}

@@ -72,6 +72,10 @@ class ArchiveImportAdminMixin:
             "form": ImportFilesForm(),
         }
         report = None
+        if request.method == "POST" and "cancel" in request.POST:
+            self._discard_stashed(request)
+            self.message_user(request, "Import cancelled: nothing was imported.", messages.INFO)
+            return redirect("admin:articles_article_import")
         if request.method == "POST" and "token" in request.POST:
             report = self._import_stashed(request)
             if report is None:
@@ -89,6 +93,7 @@ class ArchiveImportAdminMixin:
             totals = report.totals
             context.update(
                 report=report,
+                passed=sum(1 for file in report.files if not file.error),
                 actions=ACTIONS,
                 totals=[(kind, [totals[kind, action] for action in ACTIONS]) for kind in KINDS],
             )
@@ -113,17 +118,28 @@ class ArchiveImportAdminMixin:
         stash = {"user": request.user.pk, "publication": publication, "files": passed}
         return report, signing.dumps(stash, salt=self.import_token_salt)
 
-    def _import_stashed(self, request):
-        """Import the files a confirmed token names; None if the token is not good."""
+    def _stash(self, request):
+        """What the posted token names, if it is good and this editor's; else None."""
         try:
             stash = signing.loads(
-                request.POST["token"],
+                request.POST.get("token", ""),
                 salt=self.import_token_salt,
                 max_age=self.import_token_max_age,
             )
         except signing.BadSignature:
             return None
-        if stash["user"] != request.user.pk:
+        return stash if stash["user"] == request.user.pk else None
+
+    def _discard_stashed(self, request):
+        """Delete the uploads a cancelled confirmation names from media storage."""
+        stash = self._stash(request)
+        for _, stored in stash["files"] if stash else ():
+            default_storage.delete(stored)
+
+    def _import_stashed(self, request):
+        """Import the files a confirmed token names; None if the token is not good."""
+        stash = self._stash(request)
+        if stash is None:
             return None
         files = []
         try:

@@ -3,24 +3,24 @@
 from django.contrib import admin
 
 from ..models import Image, ReadingListEntry, ReadingListEntryBook, ReadingListGroup
-from .common import IMAGE_UPLOAD
+from .common import EditorAdmin
+from .inlines import EditorInline
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(EditorAdmin, admin.ModelAdmin):
     list_display = ("__str__", "article", "position", "has_file")
     list_select_related = ("article",)
     search_fields = ("caption", "credit", "article__headline")
     autocomplete_fields = ("article",)
     readonly_fields = ("width", "height")
-    formfield_overrides = IMAGE_UPLOAD
 
     @admin.display(description="file", boolean=True)
     def has_file(self, obj):
         return bool(obj.file)
 
 
-class ReadingListEntryAdminInline(admin.TabularInline):
+class ReadingListEntryAdminInline(EditorInline, admin.TabularInline):
     model = ReadingListEntryBook
     autocomplete_fields = ("book",)
     fields = ("book", "position")
@@ -28,7 +28,7 @@ class ReadingListEntryAdminInline(admin.TabularInline):
 
 
 @admin.register(ReadingListEntry)
-class ReadingListEntryAdmin(admin.ModelAdmin):
+class ReadingListEntryAdmin(EditorAdmin, admin.ModelAdmin):
     list_display = ("text", "group", "article")
     list_select_related = ("group__article",)
     search_fields = ("text", "group__heading", "group__article__headline")
@@ -40,7 +40,7 @@ class ReadingListEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReadingListGroup)
-class ReadingListGroupAdmin(admin.ModelAdmin):
+class ReadingListGroupAdmin(EditorAdmin, admin.ModelAdmin):
     list_display = ("__str__", "article", "position")
     list_select_related = ("article",)
     search_fields = ("heading", "article__headline")

@@ -90,9 +90,9 @@ class ArticlePreviewAdminMixin:
     def view_on_site(self, obj):
         """The article's page on the website once readers have it there (``FRONTEND_URLS``);
         until then, and with no website configured, its preview."""
-        if obj.status == obj.Status.PUBLISHED and not obj.is_scheduled:
-            if url := web_url("article", obj):
-                return url
+        public = obj.status == obj.Status.PUBLISHED and not obj.is_scheduled
+        if public and (url := web_url("article", obj)):
+            return url
         return reverse("admin:articles_article_preview", args=[obj.pk])
 
     def render_change_form(self, request, context, *args, **kwargs):
