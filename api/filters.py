@@ -232,9 +232,14 @@ class IssueFilter(ArchiveFilterSet):
 
 class ArticleOrderingFilter(filters.OrderingFilter):
     """Orders by the chosen field and then by ``id`` in the same direction, so that the
-    order is total and pages never overlap."""
+    order is total and pages never overlap. An empty term (``published_at,,``) is a 400,
+    as an unknown one is: a client that built the list wrongly should learn so."""
 
     def filter(self, qs, value):
+        if value and not all(value):
+            raise serializers.ValidationError(
+                {self.field_name: ["Name a field between each pair of commas, e.g. -published_at."]}
+            )
         if not value:
             return qs
         ordering = [self.get_ordering_value(param) for param in value]

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Inside CORS, so that the JSON errors carry the CORS headers too.
+    "api.middleware.JsonApiErrorsMiddleware",
     # Inside CORS, so that a 304 carries the CORS headers too.
     "archive.conditional.SuccessfulConditionalGetMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -13,7 +13,5 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
 ]
 
-handler404 = "api.views.page_not_found"
-
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
