@@ -12,6 +12,7 @@ adjust its default mapping of a serializer or a field (its extensions for serial
 fields would have to call these same methods).
 """
 
+import django_filters
 from django import forms
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.openapi import AutoSchema
@@ -71,24 +72,30 @@ def every_field(serializer):
 
 
 def fields_parameter(serializer_class):
-    """The sparse fieldset parameter (``fields=``) of a list or detail operation."""
+    """The sparse fieldset parameter (``fields=``) of a list or detail operation.
+
+    Its enum holds every field, those only some readers get too, so that a typed client
+    can ask for them; the description says when each of those may be named."""
     # Without a request, the serializer offers the fields every reader may ask for.
     public = list(serializer_class(context={}).fields)
+    fields = every_field(serializer_class)
     example = ",".join([name for name in public if name not in ("id", "url")][:2])
     description = (
         f"Comma-separated names of the fields to return, e.g. `fields={example}`; an "
         "unknown name is a 400. It narrows the top-level object only: embedded objects "
         "keep their shape."
     )
-    hidden = [f"`{name}`" for name in every_field(serializer_class) if name not in public]
+    hidden = [
+        f"`{name}` ({fields[name].help_text.rstrip('.')})" for name in fields if name not in public
+    ]
     if hidden:
         description += (
-            f" {' and '.join(hidden)} may be named only by the readers who get them "
-            "(see each field's description)."
+            f" These may be named only where they apply, or the request is a 400: "
+            f"{'; '.join(hidden)}."
         )
     return OpenApiParameter(
         "fields",
-        {"type": "array", "items": {"enum": public}, "minItems": 1},
+        {"type": "array", "items": {"enum": list(fields)}, "minItems": 1},
         style="form",
         explode=False,
         description=description,
@@ -97,11 +104,13 @@ def fields_parameter(serializer_class):
 
 class ArchiveAutoSchema(AutoSchema):
     def get_auth(self):
-        auths = super().get_auth()
-        # Reading is public: a token or session is optional, and only adds drafts.
-        if self.method in permissions.SAFE_METHODS and {} not in auths:
-            auths.append({})
-        return auths
+        # Reading is public: a token or session is optional, and only adds drafts. OpenAPI
+        # says so with `{}` among the requirements, but generated clients (e.g.
+        # openapi-python-client) read any requirement as "authentication required", so
+        # reads declare none; the security schemes stay documented for writes.
+        if self.method in permissions.SAFE_METHODS:
+            return []
+        return super().get_auth()
 
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
@@ -152,12 +161,25 @@ class ArchiveFilterExtension(DjangoFilterExtension):
             # django-filter reads an empty value (`?year=`) as no filter at all.
             parameter["allowEmptyValue"] = True
             schema = parameter["schema"]
+            if isinstance(filter_, django_filters.OrderingFilter):
+                # Generated clients name enum members after their values, and `-headline`
+                # has no name of its own (openapi-python-client makes it `VALUE_0`).
+                schema["items"]["x-enum-varnames"] = [
+                    ordering_name(value) for value in schema["items"]["enum"]
+                ]
             if filter_.field_class is forms.IntegerField:
                 schema["type"] = "integer"
             for keyword, bound in BOUNDS.items():
                 if filter_.extra.get(keyword) is not None:
                     schema[bound] = filter_.extra[keyword]
         return parameters
+
+
+def ordering_name(value):
+    """An ordering's name in code: `published_at` → `PUBLISHED_AT`, `-headline` →
+    `HEADLINE_DESC`."""
+    name = value.removeprefix("-").upper()
+    return f"{name}_DESC" if value.startswith("-") else name
 
 
 def document_error_responses(result, generator, request, public):

@@ -110,7 +110,7 @@ class ArticleListSerializer(ArchiveSerializer):
         if not (request and reads_drafts(request.user)):
             del fields["status"]
         if not self.context.get("search"):
-            del fields["highlight"]
+            fields.pop("highlight", None)
         return fields
 
 
@@ -154,8 +154,9 @@ class ArticleDetailSerializer(ArticleListSerializer):
     reading_list = ReadingListSerializer(source="*", read_only=True, allow_null=True)
 
     class Meta(ArticleListSerializer.Meta):
+        # A search's passage belongs to a list of matches, never to an article's page.
         fields = (
-            *ArticleListSerializer.Meta.fields,
+            *(name for name in ArticleListSerializer.Meta.fields if name != "highlight"),
             "body",
             "body_html",
             "blocks",
