@@ -154,9 +154,9 @@ class SearchFilter(filters.CharFilter):
         super().__init__(*args, max_length=SEARCH_MAX_LENGTH, **kwargs)
 
 
-class PublishedBoundFilter(filters.Filter):
-    """A bound on ``published_at``; a date means that whole day in the archive's time zone,
-    so both bounds are inclusive."""
+class TimeBoundFilter(filters.Filter):
+    """A bound on a date-time (``published_at``, ``updated_at``); a date means that whole
+    day in the archive's time zone, so both bounds are inclusive."""
 
     field_class = DateOrDateTimeField
 
@@ -278,18 +278,30 @@ class ArticleFilter(ArchiveFilterSet):
         many=True,
         method="filter_author",
     )
-    published_after = PublishedBoundFilter(
+    published_after = TimeBoundFilter(
         field_name="published_at",
         lookup_expr="gte",
         help_text="Published on or after this date (whole day, London time) or date-time.",
     )
-    published_before = PublishedBoundFilter(
+    published_before = TimeBoundFilter(
         field_name="published_at",
         lookup_expr="lte",
         help_text="Published on or before this date (whole day, London time) or date-time.",
     )
     year = YearFilter(
         field_name="published_at", lookup_expr="year", help_text="Year of publication."
+    )
+    modified_after = TimeBoundFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Changed (`updated_at`) on or after this date (whole day, London time) or "
+        "date-time: what a mirror fetches since its last sync.",
+    )
+    modified_before = TimeBoundFilter(
+        field_name="updated_at",
+        lookup_expr="lte",
+        help_text="Changed (`updated_at`) on or before this date (whole day, London time) or "
+        "date-time.",
     )
     has_image = StrictBooleanFilter(
         method="filter_has_image",

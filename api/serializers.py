@@ -96,6 +96,7 @@ class ArticleListSerializer(ArchiveSerializer):
             "headline",
             "standfirst",
             "published_at",
+            "updated_at",
             "issue",
             "authors",
             "lead_image",
@@ -103,7 +104,15 @@ class ArticleListSerializer(ArchiveSerializer):
             "status",
             "highlight",
         )
-        extra_kwargs = {"status": {"help_text": "Only for staff: `draft` or `published`."}}
+        extra_kwargs = {
+            "status": {"help_text": "Only for staff: `draft` or `published`."},
+            "updated_at": {
+                "help_text": "When the article itself last changed: an editor's save, an "
+                "import or a publish action. Filter with `modified_after` and "
+                "`modified_before`. An edit of a record it embeds (an author's name, a "
+                "book's title) does not change it."
+            },
+        }
 
     def available_fields(self, fields):
         request = self.context.get("request")

@@ -185,6 +185,8 @@ BAD_PARAMETERS = [
     ("articles", "ordering", "published_at,,"),
     ("articles", "ordering", ","),
     ("articles", "ordering", ",-headline"),
+    ("articles", "modified_after", "2010-13-45"),
+    ("articles", "modified_before", "last week"),
     ("articles", "has_image", "maybe"),
     ("articles", "author", "nobody-at-all"),
     ("articles", "issue", "no-such-issue"),

@@ -24,6 +24,8 @@ ARTICLE_FILTERS = {
     "author",
     "published_after",
     "published_before",
+    "modified_after",
+    "modified_before",
     "year",
     "has_image",
     "book",
