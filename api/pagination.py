@@ -37,6 +37,22 @@ MAX_PAGE = 2**31 - 1
 PAGE_PARAMETERS = frozenset({"page", "page_size", "cursor", "fields", "format"})
 
 
+def pagination_headers(envelope):
+    """The headers of a page of a list, from its envelope: ``Link`` (RFC 8288) to the
+    next and previous pages, and ``X-Total-Count`` when the list was counted. Built from
+    the envelope, so that an answer from the response cache, which keeps only the data,
+    carries them too."""
+    links = [
+        f'<{envelope[key]}>; rel="{rel}"'
+        for key, rel in (("next", "next"), ("previous", "prev"))
+        if envelope.get(key)
+    ]
+    headers = {"Link": ", ".join(links)} if links else {}
+    if envelope.get("count") is not None:
+        headers["X-Total-Count"] = str(envelope["count"])
+    return headers
+
+
 def _positive_int(request, name, default, maximum=None):
     raw = request.query_params.get(name)
     if raw is None:

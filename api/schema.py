@@ -182,11 +182,29 @@ def ordering_name(value):
     return f"{name}_DESC" if value.startswith("-") else name
 
 
+PAGINATION_HEADERS = {
+    "Link": {
+        "schema": {"type": "string"},
+        "description": 'The next and previous pages (RFC 8288), e.g. `<…?page=3>; rel="next", '
+        '<…?page=1>; rel="prev"`: the same URLs as `next` and `previous`. Absent on a '
+        "list that fits on one page.",
+    },
+    "X-Total-Count": {
+        "schema": {"type": "integer"},
+        "description": "The list's `count`; absent when walking by `cursor`.",
+    },
+}
+
+
 def document_error_responses(result, generator, request, public):
-    """A postprocessing hook: every operation documents the errors it can answer with."""
+    """A postprocessing hook: every operation documents the errors it can answer with, and
+    each page of a list its headers."""
     for operations in result["paths"].values():
         for method, operation in operations.items():
             add_error_responses(method.upper(), operation["responses"])
+            ok = operation["responses"].get("200", {}).get("content", {}).get("application/json")
+            if ok and ok["schema"].get("$ref", "").startswith("#/components/schemas/Paginated"):
+                operation["responses"]["200"]["headers"] = PAGINATION_HEADERS
     return result
 
 

@@ -18,7 +18,7 @@ from articles.models import Article, Author, Book, Image, Issue, Publication
 from articles.readers import reads_drafts
 
 from . import filters, serializers
-from .pagination import KeysetPagination
+from .pagination import KeysetPagination, pagination_headers
 
 
 def requested_fields(request) -> list[str] | None:
@@ -133,6 +133,9 @@ class ArchiveViewSetMixin:
                 patch_cache_control(response, public=True, max_age=settings.API_CACHE_MAX_AGE)
             if self.last_modified is not None:
                 response.headers["Last-Modified"] = http_date(self.last_modified.timestamp())
+            if self.action == "list":
+                for name, value in pagination_headers(response.data).items():
+                    response.headers[name] = value
         return response
 
 

@@ -231,6 +231,8 @@ API_RESPONSE_CACHE_SECONDS = env.int("API_RESPONSE_CACHE_SECONDS", default=300)
 # Front ends on other origins that may call the API from a browser.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/"
+# Headers that browser code on those origins may read, beyond the safelisted ones.
+CORS_EXPOSE_HEADERS = ["ETag", "Link", "X-Total-Count", "Retry-After"]
 
 LOGGING = {
     "version": 1,
