@@ -3,8 +3,9 @@
 DRF answers most of its views' errors in JSON, but a URL that matches no route is
 answered by Django: with its HTML error page, and in development (``DEBUG``) with the
 technical 404 page, which bypasses ``handler404``. The docs page and the schema render
-their own errors as HTML and YAML. A front end works against development as well as
-production, so every one of them answers alike.
+their own errors as HTML and YAML, and a server error is Django's HTML page (the
+traceback is in the log). A front end works against development as well as production,
+so every one of them answers alike.
 """
 
 from django.http import JsonResponse
@@ -14,11 +15,12 @@ API_PREFIX = "/api/"
 MESSAGES = {
     404: "Not found.",
     405: 'Method "{method}" not allowed.',
+    500: "A server error occurred.",
 }
 
 
 class JsonApiErrorsMiddleware:
-    """Turns a 404 or 405 under ``/api/`` that is not JSON into DRF's JSON shape,
+    """Turns a 404, 405 or 500 under ``/api/`` that is not JSON into DRF's JSON shape,
     ``{"detail": …}``, keeping a 405's ``Allow`` header. The browsable API's HTML, which
     a client asks for (``?format=api`` or a browser's ``Accept``), passes untouched."""
 

@@ -192,6 +192,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.NumberedPagination",
     "DEFAULT_SCHEMA_CLASS": "api.schema.ArchiveAutoSchema",
+    # Docstrings are for readers of the code, not for OPTIONS or the browsable API.
+    "VIEW_DESCRIPTION_FUNCTION": "api.schema.view_description",
     # Anonymous clients share a budget per IP address; editors are not throttled.
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("ANON_THROTTLE_RATE", default="120/minute")},

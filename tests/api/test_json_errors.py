@@ -3,6 +3,8 @@
 import pytest
 from django.test import Client
 
+from api.views import ArchiveViewSetMixin
+
 NOT_FOUND = [
     ("get", "/api/v1/nope/"),
     ("get", "/api/nope"),
@@ -60,3 +62,23 @@ def test_json_404_carries_cors_headers(db, settings):
     response = Client().get("/api/v1/nope/", HTTP_ORIGIN="https://www.example.org")
     assert response.status_code == 404
     assert response["Access-Control-Allow-Origin"] == "https://www.example.org"
+
+
+def test_500_under_the_api_is_json(db, debug, monkeypatch):
+    """An unforeseen failure is still JSON, without a traceback."""
+
+    def fail(self):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(ArchiveViewSetMixin, "get_queryset", fail)
+    response = Client(raise_request_exception=False).get("/api/v1/publications/")
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "A server error occurred."}
+
+
+def test_options_and_the_browsable_api_show_no_docstring(api, seed):
+    """DRF would describe a view with its docstring, written for readers of the code."""
+    assert api.options("/api/v1/articles/").json()["description"] == ""
+    page = api.get("/api/v1/articles/", {"format": "api"}).content.decode()
+    assert "for_reader" not in page and "ArticleWriteSerializer" not in page
