@@ -1,5 +1,7 @@
 # The two commands in README's Quick start, and the steps they share.
 PYTHON ?= python3
+# `make serve PORT=8001` when 8000 is taken.
+PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
 
@@ -16,7 +18,7 @@ install: $(VENV)/.installed
 serve: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py loaddata seed
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(PY) manage.py makemigrations --check --dry-run

@@ -154,9 +154,9 @@ class SearchFilter(filters.CharFilter):
         super().__init__(*args, max_length=SEARCH_MAX_LENGTH, **kwargs)
 
 
-class PublishedBoundFilter(filters.Filter):
-    """A bound on ``published_at``; a date means that whole day in the archive's time zone,
-    so both bounds are inclusive."""
+class TimeBoundFilter(filters.Filter):
+    """A bound on a date-time (``published_at``, ``updated_at``); a date means that whole
+    day in the archive's time zone, so both bounds are inclusive."""
 
     field_class = DateOrDateTimeField
 
@@ -232,9 +232,14 @@ class IssueFilter(ArchiveFilterSet):
 
 class ArticleOrderingFilter(filters.OrderingFilter):
     """Orders by the chosen field and then by ``id`` in the same direction, so that the
-    order is total and pages never overlap."""
+    order is total and pages never overlap. An empty term (``published_at,,``) is a 400,
+    as an unknown one is: a client that built the list wrongly should learn so."""
 
     def filter(self, qs, value):
+        if value and not all(value):
+            raise serializers.ValidationError(
+                {self.field_name: ["Name a field between each pair of commas, e.g. -published_at."]}
+            )
         if not value:
             return qs
         ordering = [self.get_ordering_value(param) for param in value]
@@ -273,18 +278,30 @@ class ArticleFilter(ArchiveFilterSet):
         many=True,
         method="filter_author",
     )
-    published_after = PublishedBoundFilter(
+    published_after = TimeBoundFilter(
         field_name="published_at",
         lookup_expr="gte",
         help_text="Published on or after this date (whole day, London time) or date-time.",
     )
-    published_before = PublishedBoundFilter(
+    published_before = TimeBoundFilter(
         field_name="published_at",
         lookup_expr="lte",
         help_text="Published on or before this date (whole day, London time) or date-time.",
     )
     year = YearFilter(
         field_name="published_at", lookup_expr="year", help_text="Year of publication."
+    )
+    modified_after = TimeBoundFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Changed (`updated_at`) on or after this date (whole day, London time) or "
+        "date-time: what a mirror fetches since its last sync.",
+    )
+    modified_before = TimeBoundFilter(
+        field_name="updated_at",
+        lookup_expr="lte",
+        help_text="Changed (`updated_at`) on or before this date (whole day, London time) or "
+        "date-time.",
     )
     has_image = StrictBooleanFilter(
         method="filter_has_image",

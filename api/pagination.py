@@ -38,6 +38,22 @@ MAX_PAGE = 2**31 - 1
 PAGE_PARAMETERS = frozenset({"page", "page_size", "cursor", "fields", "format"})
 
 
+def pagination_headers(envelope):
+    """The headers of a page of a list, from its envelope: ``Link`` (RFC 8288) to the
+    next and previous pages, and ``X-Total-Count`` when the list was counted. Built from
+    the envelope, so that an answer from the response cache, which keeps only the data,
+    carries them too."""
+    links = [
+        f'<{envelope[key]}>; rel="{rel}"'
+        for key, rel in (("next", "next"), ("previous", "prev"))
+        if envelope.get(key)
+    ]
+    headers = {"Link": ", ".join(links)} if links else {}
+    if envelope.get("count") is not None:
+        headers["X-Total-Count"] = str(envelope["count"])
+    return headers
+
+
 def _positive_int(request, name, default, maximum=None):
     raw = request.query_params.get(name)
     if raw is None:
@@ -104,6 +120,14 @@ class _ListPagination(BasePagination):
                     "nullable": True,
                     "format": "uri",
                     "example": "http://api.example.org/accounts/?page=2",
+                },
+                "cursor": {
+                    "type": "string",
+                    "nullable": True,
+                    "description": "Only when walking by `cursor`: the next page's cursor, "
+                    "to send as `cursor` (the same page as `next`); null on the last page. "
+                    "Numbered pages have no `cursor`.",
+                    "example": "eyJhZnRlciI6IFsiMjAxMC0wOC0xN1QxNzowNTowMCswMDowMCIsIDFdfQ==",
                 },
                 "results": schema,
             },
@@ -308,8 +332,9 @@ class _Keyset:
 
 class KeysetPagination(_ListPagination):
     """``?cursor=`` (empty to start): each page continues after the last row's ordering
-    key, and ``next`` and ``previous`` carry that key as an opaque token. The list is not
-    counted: ``count`` is null."""
+    key, and ``next`` and ``previous`` carry that key as an opaque token, which the
+    envelope's ``cursor`` gives on its own for the next page. The list is not counted:
+    ``count`` is null."""
 
     cursor_query_param = "cursor"
     page_query_param = "page"
@@ -351,17 +376,29 @@ class KeysetPagination(_ListPagination):
         ):
             raise ValidationError({self.cursor_query_param: ["Invalid cursor."]}) from None
 
-    def _cursor_link(self, obj, reverse):
+    def _cursor(self, obj, reverse):
         data = {"after": self.keyset.values(obj), "reverse": reverse}
-        token = base64.urlsafe_b64encode(json.dumps(data).encode()).decode()
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode()
+
+    def _cursor_link(self, obj, reverse):
         url = self.request.build_absolute_uri()
-        return replace_query_param(url, self.cursor_query_param, token)
+        return replace_query_param(url, self.cursor_query_param, self._cursor(obj, reverse))
+
+    def get_next_cursor(self):
+        return self._cursor(self.rows[-1], False) if self.has_next and self.rows else None
 
     def get_next_link(self):
         return self._cursor_link(self.rows[-1], False) if self.has_next and self.rows else None
 
     def get_previous_link(self):
         return self._cursor_link(self.rows[0], True) if self.has_previous and self.rows else None
+
+    def get_paginated_response(self, data):
+        # The next page's cursor on its own, so that a client need not parse it out of
+        # `next`.
+        response = super().get_paginated_response(data)
+        response.data = {**response.data, "cursor": self.get_next_cursor()}
+        return response
 
     def get_schema_operation_parameters(self, view):
         cursor = {

@@ -12,6 +12,7 @@ adjust its default mapping of a serializer or a field (its extensions for serial
 fields would have to call these same methods).
 """
 
+import django_filters
 from django import forms
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.openapi import AutoSchema
@@ -68,6 +69,13 @@ RETRY_AFTER = {
 }
 
 
+def view_description(view, html=False):
+    """DRF's description of a view (``VIEW_DESCRIPTION_FUNCTION``), shown by the browsable
+    API and in answers to OPTIONS: none, where DRF would show the view's docstring, which
+    speaks to readers of the code. Front ends read the descriptions in the schema."""
+    return ""
+
+
 def every_field(serializer):
     """A top-level shape's fields for any reader: ``ModelSerializer``'s own build, before
     ``ArchiveSerializer`` drops what a particular reader may not see."""
@@ -75,24 +83,30 @@ def every_field(serializer):
 
 
 def fields_parameter(serializer_class):
-    """The sparse fieldset parameter (``fields=``) of a list or detail operation."""
+    """The sparse fieldset parameter (``fields=``) of a list or detail operation.
+
+    Its enum holds every field, those only some readers get too, so that a typed client
+    can ask for them; the description says when each of those may be named."""
     # Without a request, the serializer offers the fields every reader may ask for.
     public = list(serializer_class(context={}).fields)
+    fields = every_field(serializer_class)
     example = ",".join([name for name in public if name not in ("id", "url")][:2])
     description = (
         f"Comma-separated names of the fields to return, e.g. `fields={example}`; an "
         "unknown name is a 400. It narrows the top-level object only: embedded objects "
         "keep their shape."
     )
-    hidden = [f"`{name}`" for name in every_field(serializer_class) if name not in public]
+    hidden = [
+        f"`{name}` ({fields[name].help_text.rstrip('.')})" for name in fields if name not in public
+    ]
     if hidden:
         description += (
-            f" {' and '.join(hidden)} may be named only by the readers who get them "
-            "(see each field's description)."
+            f" These may be named only where they apply, or the request is a 400: "
+            f"{'; '.join(hidden)}."
         )
     return OpenApiParameter(
         "fields",
-        {"type": "array", "items": {"enum": public}, "minItems": 1},
+        {"type": "array", "items": {"enum": list(fields)}, "minItems": 1},
         style="form",
         explode=False,
         description=description,
@@ -101,11 +115,13 @@ def fields_parameter(serializer_class):
 
 class ArchiveAutoSchema(AutoSchema):
     def get_auth(self):
-        auths = super().get_auth()
-        # Reading is public: a token or session is optional, and only adds drafts.
-        if self.method in permissions.SAFE_METHODS and {} not in auths:
-            auths.append({})
-        return auths
+        # Reading is public: a token or session is optional, and only adds drafts. OpenAPI
+        # says so with `{}` among the requirements, but generated clients (e.g.
+        # openapi-python-client) read any requirement as "authentication required", so
+        # reads declare none; the security schemes stay documented for writes.
+        if self.method in permissions.SAFE_METHODS:
+            return []
+        return super().get_auth()
 
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
@@ -156,6 +172,12 @@ class ArchiveFilterExtension(DjangoFilterExtension):
             # django-filter reads an empty value (`?year=`) as no filter at all.
             parameter["allowEmptyValue"] = True
             schema = parameter["schema"]
+            if isinstance(filter_, django_filters.OrderingFilter):
+                # Generated clients name enum members after their values, and `-headline`
+                # has no name of its own (openapi-python-client makes it `VALUE_0`).
+                schema["items"]["x-enum-varnames"] = [
+                    ordering_name(value) for value in schema["items"]["enum"]
+                ]
             if filter_.field_class is forms.IntegerField:
                 schema["type"] = "integer"
             for keyword, bound in BOUNDS.items():
@@ -164,11 +186,36 @@ class ArchiveFilterExtension(DjangoFilterExtension):
         return parameters
 
 
+def ordering_name(value):
+    """An ordering's name in code: `published_at` → `PUBLISHED_AT`, `-headline` →
+    `HEADLINE_DESC`."""
+    name = value.removeprefix("-").upper()
+    return f"{name}_DESC" if value.startswith("-") else name
+
+
+PAGINATION_HEADERS = {
+    "Link": {
+        "schema": {"type": "string"},
+        "description": 'The next and previous pages (RFC 8288), e.g. `<…?page=3>; rel="next", '
+        '<…?page=1>; rel="prev"`: the same URLs as `next` and `previous`. Absent on a '
+        "list that fits on one page.",
+    },
+    "X-Total-Count": {
+        "schema": {"type": "integer"},
+        "description": "The list's `count`; absent when walking by `cursor`.",
+    },
+}
+
+
 def document_error_responses(result, generator, request, public):
-    """A postprocessing hook: every operation documents the errors it can answer with."""
+    """A postprocessing hook: every operation documents the errors it can answer with, and
+    each page of a list its headers."""
     for operations in result["paths"].values():
         for method, operation in operations.items():
             add_error_responses(method.upper(), operation["responses"])
+            ok = operation["responses"].get("200", {}).get("content", {}).get("application/json")
+            if ok and ok["schema"].get("$ref", "").startswith("#/components/schemas/Paginated"):
+                operation["responses"]["200"]["headers"] = PAGINATION_HEADERS
     return result
 
 

@@ -98,6 +98,7 @@ class ArticleListSerializer(ArchiveSerializer):
             "headline",
             "standfirst",
             "published_at",
+            "updated_at",
             "issue",
             "authors",
             "lead_image",
@@ -105,14 +106,22 @@ class ArticleListSerializer(ArchiveSerializer):
             "status",
             "highlight",
         )
-        extra_kwargs = {"status": {"help_text": "Only for staff: `draft` or `published`."}}
+        extra_kwargs = {
+            "status": {"help_text": "Only for staff: `draft` or `published`."},
+            "updated_at": {
+                "help_text": "When the article itself last changed: an editor's save, an "
+                "import or a publish action. Filter with `modified_after` and "
+                "`modified_before`. An edit of a record it embeds (an author's name, a "
+                "book's title) does not change it."
+            },
+        }
 
     def available_fields(self, fields):
         request = self.context.get("request")
         if not (request and reads_drafts(request.user)):
             del fields["status"]
         if not self.context.get("search"):
-            del fields["highlight"]
+            fields.pop("highlight", None)
         return fields
 
 
@@ -156,8 +165,9 @@ class ArticleDetailSerializer(ArticleListSerializer):
     reading_list = ReadingListSerializer(source="*", read_only=True, allow_null=True)
 
     class Meta(ArticleListSerializer.Meta):
+        # A search's passage belongs to a list of matches, never to an article's page.
         fields = (
-            *ArticleListSerializer.Meta.fields,
+            *(name for name in ArticleListSerializer.Meta.fields if name != "highlight"),
             "body",
             "body_html",
             "blocks",

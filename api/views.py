@@ -3,11 +3,9 @@ QuerySets and filtering in ``api.filters``."""
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import JsonResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.http import http_date
-from django.views import defaults
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, routers, viewsets
 from rest_framework.exceptions import ValidationError
@@ -19,16 +17,8 @@ from articles.models import Article, Author, Book, Image, Issue, Publication
 from articles.readers import reads_drafts
 
 from . import filters, serializers
-from .pagination import KeysetPagination
+from .pagination import KeysetPagination, pagination_headers
 from .publishing import PublishPermissionMixin
-
-
-def page_not_found(request, exception):
-    """A 404 for a URL that matches no route: JSON under ``/api/``, so that a client never
-    has to parse an HTML page (e.g. ``articles/a.b/``, which no slug can match)."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found."}, status=404)
-    return defaults.page_not_found(request, exception)
 
 
 def requested_fields(request) -> list[str] | None:
@@ -152,6 +142,9 @@ class ArchiveViewSetMixin:
                 patch_cache_control(response, public=True, max_age=max_age)
             if self.last_modified is not None:
                 response.headers["Last-Modified"] = http_date(self.last_modified.timestamp())
+            if self.action == "list":
+                for name, value in pagination_headers(response.data).items():
+                    response.headers[name] = value
         return response
 
 

@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Inside CORS, so that the JSON errors carry the CORS headers too.
+    "api.middleware.JsonApiErrorsMiddleware",
     # Inside CORS, so that a 304 carries the CORS headers too.
     "archive.conditional.SuccessfulConditionalGetMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -230,6 +232,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.NumberedPagination",
     "DEFAULT_SCHEMA_CLASS": "api.schema.ArchiveAutoSchema",
+    # Docstrings are for readers of the code, not for OPTIONS or the browsable API.
+    "VIEW_DESCRIPTION_FUNCTION": "api.schema.view_description",
     # Anonymous clients share a budget per IP address; editors are not throttled.
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("ANON_THROTTLE_RATE", default="120/minute")},
@@ -278,6 +282,8 @@ if FRONTEND_PREVIEW_URL and "{token}" not in FRONTEND_PREVIEW_URL:
 # Front ends on other origins that may call the API from a browser.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/"
+# Headers that browser code on those origins may read, beyond the safelisted ones.
+CORS_EXPOSE_HEADERS = ["ETag", "Link", "X-Total-Count", "Retry-After"]
 
 # django-redis logs the cache errors it absorbs (``redis_cache``) on the root logger.
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True

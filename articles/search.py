@@ -74,12 +74,24 @@ RANKED_LEAD_MATCHES = 1000
 _UNLISTED_WORD_SHARE = 0.005
 
 
+# A subheading's marker at the start of a line, and the line ends between paragraphs (and
+# between headline, standfirst and body); spaces only, so a non-breaking space stays.
+_SUBHEADING_MARKER = re.compile(r"^[ \t]*##[ \t]+", re.MULTILINE)
+_LINE_BREAKS = re.compile(r"[ \t\r]*\n[ \t\r\n]*")
+
+
 class HighlightField(TextField):
-    """A search passage from the database, returned as safe HTML with ``<mark>`` tags."""
+    """A search passage from the database, returned as safe HTML with ``<mark>`` tags.
+
+    The passage is one run of text, as a result list shows it: the body's plain-text
+    markup (``## `` before a subheading, blank lines between paragraphs) is the body's,
+    not the passage's, so the markers go and the breaks become single spaces.
+    """
 
     def from_db_value(self, value, expression, connection):
         if value is None:
             return None
+        value = _LINE_BREAKS.sub(" ", _SUBHEADING_MARKER.sub("", value)).strip(" ")
         escaped = html.escape(value, quote=False)
         return escaped.replace(_START, "<mark>").replace(_STOP, "</mark>")
 

@@ -81,6 +81,7 @@ def test_list_item_shape(api, seed):
         "headline",
         "standfirst",
         "published_at",
+        "updated_at",
         "issue",
         "authors",
         "lead_image",

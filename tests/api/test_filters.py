@@ -182,6 +182,11 @@ BAD_PARAMETERS = [
     ("articles", "year", "twenty-ten"),
     ("articles", "ordering", "word_count"),
     ("articles", "ordering", "-body"),
+    ("articles", "ordering", "published_at,,"),
+    ("articles", "ordering", ","),
+    ("articles", "ordering", ",-headline"),
+    ("articles", "modified_after", "2010-13-45"),
+    ("articles", "modified_before", "last week"),
     ("articles", "has_image", "maybe"),
     ("articles", "author", "nobody-at-all"),
     ("articles", "issue", "no-such-issue"),
@@ -206,6 +211,12 @@ BAD_PARAMETERS = [
     ("images", "has_file", "perhaps"),
     ("images", "article", "no-such-article"),
     ("publications", "page_size", "500"),
+    # Past what the databases' integers hold: a 400, not an overflow in the query.
+    *(
+        (resource, "page", digits)
+        for resource in ("publications", "issues", "articles", "authors", "books", "images")
+        for digits in ("999999999999999999", "99999999999999999999")
+    ),
 ]
 
 

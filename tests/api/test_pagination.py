@@ -140,6 +140,21 @@ def test_cursor_walks_every_article_once_in_order(api, many):
     assert requests == 7
 
 
+def test_cursor_field_walks_without_parsing_next(api, many):
+    """A keyset page gives the next page's cursor on its own (null on the last page), so a
+    client sends it back with its own parameters; numbered pages have no ``cursor``."""
+    params = {"ordering": "headline", "page_size": 10}
+    seen, cursor = [], ""
+    while cursor is not None:
+        body = api.get("/api/v1/articles/", {**params, "cursor": cursor}).json()
+        seen += [item["slug"] for item in body["results"]]
+        assert (body["cursor"] is None) == (body["next"] is None)
+        cursor = body["cursor"]
+    by_headline = Article.objects.published().order_by("headline", "id")
+    assert seen == list(by_headline.values_list("slug", flat=True))
+    assert "cursor" not in api.get("/api/v1/articles/", {"page_size": 10}).json()
+
+
 def test_cursor_follows_the_ordering_parameter(api, many):
     seen, _ = walk(api, {"page_size": 7, "ordering": "headline"})
     assert seen == sorted(seen, key=lambda slug: Article.objects.get(slug=slug).headline)

@@ -32,6 +32,7 @@ ENDPOINTS = [
     ("/api/v1/articles/?cursor=&page_size={size}", 1),
     ("/api/v1/articles/?q=trotsky&page_size={size}", 1 + SEARCH_PROBE),
     ("/api/v1/articles/?author=esme-choonara&page_size={size}", 2),  # the author, articles
+    ("/api/v1/articles/?modified_after=2010-01-01&page_size={size}", 1),
     ("/api/v1/articles/trotskys-socialism/", 1),
     ("/api/v1/publications/?page_size={size}", 1),
     ("/api/v1/publications/socialist-worker/", 1),

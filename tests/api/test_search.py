@@ -151,3 +151,21 @@ def test_parse_websearch(query, alternatives):
     """The SQLite translation reads web-search syntax as ``websearch_to_tsquery`` does."""
     parsed = [(alt.include, alt.exclude) for alt in parse_websearch(query)]
     assert parsed == alternatives
+
+
+def test_highlight_is_one_run_of_text_without_the_bodys_markup(api, seed):
+    """A passage across a subheading keeps its words but not the ``## `` marker, and
+    paragraph breaks become spaces, on PostgreSQL and SQLite alike; so does the opening
+    passage a search with only exclusions shows."""
+    ArticleFactory(
+        headline="Airships",
+        standfirst="",
+        body="The first paragraph ends.\n\n## Zeppelin days\n\nA zeppelin flew over.\n\nThe end.",
+    )
+    [hit] = api.get("/api/v1/articles/", {"q": "zeppelin"}).json()["results"]
+    assert "<mark>Zeppelin</mark> days A <mark>zeppelin</mark> flew over." in hit["highlight"]
+    assert "ends. <mark>Zeppelin" in hit["highlight"]
+    results = api.get("/api/v1/articles/", {"q": "-nonexistentword"}).json()["results"]
+    assert len(results) == 2
+    for item in results:
+        assert "#" not in item["highlight"] and "\n" not in item["highlight"]
