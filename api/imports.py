@@ -150,6 +150,7 @@ class ImportView(APIView):
             [Upload(upload.name, upload.read()) for upload in form.validated_data["file"]],
             dry_run=dry_run,
             publication=form.validated_data["publication"],
+            user=request.user,
         )
         report = ImportReport(dry_run=dry_run).add_all(reports)
         return Response(

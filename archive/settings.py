@@ -54,8 +54,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "reversion",
     "articles",
     "api",
+    "history",
 ]
 
 MIDDLEWARE = [

@@ -122,10 +122,10 @@ class ArticleAdmin(ArchiveImportAdminMixin, nested_admin.NestedModelAdmin):
 
     @admin.action(description="Publish selected articles", permissions=["change"])
     def publish(self, request, queryset):
-        count = queryset.publish()
+        count = queryset.publish(user=request.user)
         self.message_user(request, f"Published {count} article(s).", messages.SUCCESS)
 
     @admin.action(description="Unpublish selected articles (back to draft)", permissions=["change"])
     def unpublish(self, request, queryset):
-        count = queryset.unpublish()
+        count = queryset.unpublish(user=request.user)
         self.message_user(request, f"Unpublished {count} article(s).", messages.SUCCESS)

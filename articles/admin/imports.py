@@ -131,4 +131,5 @@ class ArchiveImportAdminMixin:
             return None  # confirmed twice: the first confirmation imported them
         for _, stored in stash["files"]:
             default_storage.delete(stored)
-        return ImportReport().add_all(import_files(files, publication=stash["publication"]))
+        reports = import_files(files, publication=stash["publication"], user=request.user)
+        return ImportReport().add_all(reports)

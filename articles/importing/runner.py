@@ -22,6 +22,7 @@ from django.db import DatabaseError, IntegrityError, connection, connections, tr
 
 from articles import search
 from articles.caching import archive_changed
+from history.recording import record_article_revisions
 
 from . import interchange
 from .loader import load_issue
@@ -125,14 +126,20 @@ def parse_document(*, name: str, document: dict) -> ParsedFile:
 
 
 def import_files(
-    sources: Iterable[Source], *, publication: str = "", dry_run: bool = False, jobs: int = 1
+    sources: Iterable[Source],
+    *,
+    publication: str = "",
+    dry_run: bool = False,
+    jobs: int = 1,
+    user=None,
 ) -> Iterator[FileReport]:
-    """Import each source all or nothing, yielding their reports in order.
+    """Import each source all or nothing, yielding their reports in order. ``user`` is
+    who imports, for the revisions of the articles the import creates or changes.
 
     With ``jobs`` above one, that many worker processes import files side by side (on
     PostgreSQL: the issue lock and the loader's conflict handling make that safe).
     """
-    work = partial(_import_source, publication=publication, dry_run=dry_run)
+    work = partial(_import_source, publication=publication, dry_run=dry_run, user=user)
     try:
         if jobs == 1:
             yield from map(work, sources)
@@ -148,12 +155,13 @@ def import_files(
         search.merge_pending_entries()
 
 
-def _import_source(source: Source, *, publication: str, dry_run: bool) -> FileReport:
-    return load_parsed(source.parse(publication=publication), dry_run=dry_run)
+def _import_source(source: Source, *, publication: str, dry_run: bool, user) -> FileReport:
+    return load_parsed(source.parse(publication=publication), dry_run=dry_run, user=user)
 
 
-def load_parsed(parsed: ParsedFile, *, dry_run: bool = False) -> FileReport:
-    """Write a parsed file in one transaction; on a dry run roll it back, keeping the report."""
+def load_parsed(parsed: ParsedFile, *, dry_run: bool = False, user=None) -> FileReport:
+    """Write a parsed file in one transaction, with a revision (source ``import``) of each
+    article it creates or changes; on a dry run roll it back, keeping the report."""
     if parsed.error:
         return FileReport(path=parsed.name, error=parsed.error)
     record = parsed.record
@@ -161,10 +169,13 @@ def load_parsed(parsed: ParsedFile, *, dry_run: bool = False) -> FileReport:
         report = FileReport(path=parsed.name, warnings=list(record.warnings))
         try:
             with _planned_afresh(), transaction.atomic():
-                load_issue(record, report)
+                changes = load_issue(record, report)
                 if dry_run:
                     transaction.set_rollback(True)
                 elif report.changed:
+                    record_article_revisions(
+                        changes.fields, user=user, source="import", created=changes.created
+                    )
                     # Bulk writes send no signals: retire the API's cached pages here.
                     archive_changed()
             return report
