@@ -21,6 +21,7 @@ from articles.readers import reads_drafts
 
 from . import filters, serializers
 from .pagination import KeysetPagination
+from .preconditions import IF_MATCH, IF_MATCH_NOTE, PRECONDITION_FAILED, ArticleWritesMixin
 
 
 def page_not_found(request, exception):
@@ -215,17 +216,23 @@ class IssueViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
     ),
     update=extend_schema(
         description="Replace an article's fields, sent as JSON: for editors who may change "
-        "articles. The answer is the article's detail.",
-        responses=serializers.ArticleDetailSerializer,
+        "articles. The answer is the article's detail. " + IF_MATCH_NOTE,
+        parameters=[IF_MATCH],
+        responses={200: serializers.ArticleDetailSerializer, 412: PRECONDITION_FAILED},
     ),
     partial_update=extend_schema(
         description="Correct some of an article's fields, sent as JSON: for editors who may "
-        "change articles. The answer is the article's detail.",
-        responses=serializers.ArticleDetailSerializer,
+        "change articles. The answer is the article's detail. " + IF_MATCH_NOTE,
+        parameters=[IF_MATCH],
+        responses={200: serializers.ArticleDetailSerializer, 412: PRECONDITION_FAILED},
     ),
-    destroy=extend_schema(description="Delete an article: for editors who may delete articles."),
+    destroy=extend_schema(
+        description="Delete an article: for editors who may delete articles. " + IF_MATCH_NOTE,
+        parameters=[IF_MATCH],
+        responses={204: None, 412: PRECONDITION_FAILED},
+    ),
 )
-class ArticleViewSet(ArchiveViewSetMixin, viewsets.ModelViewSet):
+class ArticleViewSet(ArticleWritesMixin, ArchiveViewSetMixin, viewsets.ModelViewSet):
     """Articles by slug: the one resource editors also write over the API.
 
     Every request is narrowed by ``for_reader()``, so only staff ever get drafts or

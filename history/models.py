@@ -22,9 +22,7 @@ class Change(models.Model):
     revision = models.OneToOneField(
         Revision, on_delete=models.CASCADE, related_name="change", primary_key=True
     )
-    source = models.CharField(
-        max_length=10, choices=Source, help_text="Where the change was made."
-    )
+    source = models.CharField(max_length=10, choices=Source, help_text="Where the change was made.")
     action = models.CharField(max_length=10, choices=Action, default=Action.CHANGED)
     changed_fields = models.JSONField(
         default=list,

@@ -76,7 +76,9 @@ class ArticleWrite:
     """
 
     def __init__(self, article_id: int | None = None):
-        self.before: State | None = live_states([article_id]).get(article_id) if article_id else None
+        self.before: State | None = (
+            live_states([article_id]).get(article_id) if article_id else None
+        )
 
     def record(self, article_id: int, *, user, source: str, action: str | None = None):
         """Record the revision; the change's field names, or [] when nothing changed."""

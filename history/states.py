@@ -81,10 +81,14 @@ def articles_with_parts(ids: Iterable[int]):
         Prefetch("links", queryset=ReadingListEntryBook.objects.all())
     )
     groups = ReadingListGroup.objects.prefetch_related(Prefetch("entries", queryset=entries))
-    return Article.objects.filter(pk__in=list(ids)).select_related(None).prefetch_related(
-        Prefetch("bylines", queryset=ArticleAuthor.objects.all()),
-        Prefetch("images", queryset=Image.objects.all()),
-        Prefetch("reading_groups", queryset=groups),
+    return (
+        Article.objects.filter(pk__in=list(ids))
+        .select_related(None)
+        .prefetch_related(
+            Prefetch("bylines", queryset=ArticleAuthor.objects.all()),
+            Prefetch("images", queryset=Image.objects.all()),
+            Prefetch("reading_groups", queryset=groups),
+        )
     )
 
 

@@ -205,7 +205,8 @@ class _ArticleWrites:
         self._write(report)
         created = [article.pk for article, *_ in self.new]
         changed = {article.pk: fields for article, fields in self.changed_fields.items()}
-        return ArticleChanges(fields={**dict.fromkeys(created, []), **changed}, created=created)
+        fields = {**{pk: [] for pk in created}, **changed}
+        return ArticleChanges(fields=fields, created=created)
 
     def _columns(self, record: ArticleRecord) -> dict:
         return {"issue_id": self.issue.id, **{n: getattr(record, n) for n in ARTICLE_COLUMNS}}
