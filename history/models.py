@@ -18,6 +18,8 @@ class Change(models.Model):
         CHANGED = "changed", "Changed"
         DELETED = "deleted", "Deleted"
         RESTORED = "restored", "Restored"
+        # The article as it was before its first recorded change.
+        BASELINE = "baseline", "As it was"
 
     revision = models.OneToOneField(
         Revision, on_delete=models.CASCADE, related_name="change", primary_key=True

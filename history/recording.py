@@ -17,11 +17,12 @@ from collections.abc import Iterable
 
 import reversion
 from django.db.models import Model
+from reversion.models import Revision
 
 from articles.models import Article
 
 from .models import Change
-from .states import State, articles_with_parts, changed_fields, live_state, live_states
+from .states import State, articles_with_parts, changed_fields, live_state
 
 
 def _user(user):
@@ -72,13 +73,26 @@ class ArticleWrite:
     """Records the revision one write makes to one article, if it changed anything.
 
     Create it before the write (with the article's id, or none for a new article) and
-    call ``record()`` after it, inside the same transaction.
+    call ``record()`` after it, inside the same transaction. An article with no revision
+    yet first gets a ``baseline`` one, holding it as it was before the write, so that
+    every change can be compared, and undone; it is dropped again if the write changed
+    nothing.
     """
 
     def __init__(self, article_id: int | None = None):
-        self.before: State | None = (
-            live_states([article_id]).get(article_id) if article_id else None
-        )
+        self.before: State | None = None
+        self.baseline = False
+        if article_id is None:
+            return
+        article = articles_with_parts([article_id]).first()
+        if article is None:
+            return
+        self.before = live_state(article)
+        if not Change.objects.filter(article_id=article_id).exists():
+            record_versions(
+                [article], user=None, source="", action=Change.Action.BASELINE, article=article
+            )
+            self.baseline = True
 
     def record(self, article_id: int, *, user, source: str, action: str | None = None):
         """Record the revision; the change's field names, or [] when nothing changed."""
@@ -86,6 +100,9 @@ class ArticleWrite:
         after = live_state(article)
         fields = changed_fields(self.before, after)
         if self.before is not None and not fields:
+            if self.baseline:
+                baseline = Change.objects.filter(article_id=article_id, action="baseline")
+                Revision.objects.filter(change__in=baseline).delete()
             return []
         if action is None:
             action = Change.Action.CREATED if self.before is None else Change.Action.CHANGED

@@ -16,6 +16,7 @@ from ..models import (
 )
 from .common import IMAGE_UPLOAD
 from .imports import ArchiveImportAdminMixin
+from .revisions import ArticleRevisionsAdminMixin
 
 
 class PublishedYearFilter(admin.SimpleListFilter):
@@ -78,7 +79,9 @@ class ReadingListGroupInline(nested_admin.NestedStackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ArchiveImportAdminMixin, nested_admin.NestedModelAdmin):
+class ArticleAdmin(
+    ArticleRevisionsAdminMixin, ArchiveImportAdminMixin, nested_admin.NestedModelAdmin
+):
     list_display = ("headline", "issue", "author_names", "status", "published_at", "word_count")
     list_filter = (
         "status",

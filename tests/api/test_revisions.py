@@ -1,12 +1,17 @@
 """Revisions from API writes, the revisions API, and If-Match on API writes."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from articles.models import Article
 from history.models import Change
+
+
+def recorded():
+    """The revisions that record a change (not the baseline of an article's first one)."""
+    return Change.objects.exclude(action=Change.Action.BASELINE)
+
 
 SEED = "/api/v1/articles/trotskys-socialism/"
 REVISIONS = SEED + "revisions/"
@@ -22,7 +27,7 @@ def test_an_api_patch_records_one_revision_with_who_source_and_fields(editor_api
     """A PATCH is one revision of the article: the editor, source ``api``, the fields."""
     response = editor_api.patch(SEED, {"headline": "Trotsky’s socialism today"}, format="json")
     assert response.status_code == 200
-    [change] = Change.objects.filter(article__slug="trotskys-socialism")
+    [change] = recorded().filter(article__slug="trotskys-socialism")
     assert (change.source, change.action, change.changed_fields) == ("api", "changed", ["headline"])
     assert change.revision.user == editor
 
@@ -32,13 +37,13 @@ def test_a_patch_that_changes_nothing_records_no_revision(editor_api, seed):
     headline = Article.objects.get(slug="trotskys-socialism").headline
     response = editor_api.patch(SEED, {"headline": headline}, format="json")
     assert response.status_code == 200
-    assert not Change.objects.exists()
+    assert not recorded().exists()
 
 
 def test_a_byline_change_is_a_revision_of_authors(editor_api, seed):
     response = editor_api.patch(SEED, {"authors": []}, format="json")
     assert response.status_code == 200
-    assert Change.objects.get().changed_fields == ["authors"]
+    assert recorded().get().changed_fields == ["authors"]
 
 
 def test_create_and_delete_are_revisions_too(editor_api, seed):
@@ -49,10 +54,10 @@ def test_create_and_delete_are_revisions_too(editor_api, seed):
         "body": "Text.",
     }
     assert editor_api.post("/api/v1/articles/", new, format="json").status_code == 201
-    created = Change.objects.get()
+    created = recorded().get()
     assert created.action == "created" and "headline" in created.changed_fields
     assert editor_api.delete("/api/v1/articles/a-new-piece/").status_code == 204
-    deleted = Change.objects.exclude(pk=created.pk).get()
+    deleted = recorded().exclude(pk=created.pk).get()
     assert (deleted.action, deleted.source, deleted.article) == ("deleted", "api", None)
 
 
@@ -60,8 +65,9 @@ def test_revisions_list_and_detail_show_the_article_as_it_was(editor_api, seed):
     editor_api.patch(SEED, {"headline": "First correction"}, format="json")
     editor_api.patch(SEED, {"headline": "Second correction"}, format="json")
     listing = editor_api.get(REVISIONS).json()
-    assert listing["count"] == 2
-    first = listing["results"][-1]
+    # Newest first: both corrections, then the article as it was before them.
+    assert [r["action"] for r in listing["results"]] == ["changed", "changed", "baseline"]
+    first = listing["results"][1]
     assert (first["user"], first["source"], first["changed_fields"]) == (
         "editor",
         "api",
@@ -79,7 +85,7 @@ def test_revisions_list_and_detail_show_the_article_as_it_was(editor_api, seed):
 @pytest.fixture
 def revised(editor_api, seed):
     editor_api.patch(SEED, {"headline": "A correction"}, format="json")
-    return Change.objects.get()
+    return recorded().get()
 
 
 @pytest.mark.parametrize("suffix", ["", "{id}/"])
@@ -109,7 +115,7 @@ def test_another_articles_revision_is_a_404(revised, editor_api):
 def test_revisions_query_counts_do_not_grow(editor_api, seed, django_assert_num_queries):
     for number in range(5):
         editor_api.patch(SEED, {"headline": f"Correction {number}"}, format="json")
-    latest = Change.objects.first()
+    latest = recorded().first()
     # Token, article, the page with its count.
     with django_assert_num_queries(3):
         assert editor_api.get(REVISIONS).status_code == 200
@@ -137,7 +143,7 @@ def test_if_match_with_a_stale_etag_is_412_and_writes_nothing(editor_api, seed):
         assert "changed since" in response.json()["detail"]
     assert editor_api.delete(SEED, HTTP_IF_MATCH=stale).status_code == 412
     assert Article.objects.get().headline == "Someone else’s"
-    assert Change.objects.count() == 1
+    assert recorded().count() == 1
 
 
 def test_if_match_star_and_a_list_of_etags(editor_api, seed):
@@ -145,7 +151,7 @@ def test_if_match_star_and_a_list_of_etags(editor_api, seed):
     response = editor_api.patch(SEED, {"headline": "Star"}, format="json", HTTP_IF_MATCH="*")
     assert response.status_code == 200
     current = editor_api.get(SEED)["ETag"]
-    both = f'{etag}, {current}'
+    both = f"{etag}, {current}"
     response = editor_api.patch(SEED, {"headline": "Both"}, format="json", HTTP_IF_MATCH=both)
     assert response.status_code == 200
 
