@@ -3,12 +3,14 @@
 from django.contrib import admin
 from django.db.models import Count, Prefetch
 
+from history.admin import AuditedAdminMixin
+
 from ..models import Article, ArticleAuthor, Author, Book, BookAuthor, Issue, Publication
 from .common import ReadOnlyLinkInline, count_column
 
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
+class PublicationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "issue_count")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
@@ -25,7 +27,7 @@ class IssueArticleInline(ReadOnlyLinkInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(admin.ModelAdmin):
+class IssueAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "publication", "number", "date", "article_count")
     list_filter = ("publication",)
     list_select_related = ("publication",)
@@ -50,7 +52,7 @@ class AuthorBookInline(ReadOnlyLinkInline):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "article_count", "book_count")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
@@ -71,7 +73,7 @@ class BookAuthorInline(admin.TabularInline):
 
 
 @admin.register(Book)
-class BookAdmin(admin.ModelAdmin):
+class BookAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("title", "author_names", "series", "volume", "year")
     search_fields = ("title", "authors__name")
     prepopulated_fields = {"slug": ("title",)}

@@ -2,12 +2,14 @@
 
 from django.contrib import admin
 
+from history.admin import ArticlePartAdminMixin
+
 from ..models import Image, ReadingListEntry, ReadingListEntryBook, ReadingListGroup
 from .common import IMAGE_UPLOAD
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(ArticlePartAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "article", "position", "has_file")
     list_select_related = ("article",)
     search_fields = ("caption", "credit", "article__headline")
@@ -28,7 +30,7 @@ class ReadingListEntryAdminInline(admin.TabularInline):
 
 
 @admin.register(ReadingListEntry)
-class ReadingListEntryAdmin(admin.ModelAdmin):
+class ReadingListEntryAdmin(ArticlePartAdminMixin, admin.ModelAdmin):
     list_display = ("text", "group", "article")
     list_select_related = ("group__article",)
     search_fields = ("text", "group__heading", "group__article__headline")
@@ -38,9 +40,12 @@ class ReadingListEntryAdmin(admin.ModelAdmin):
     def article(self, obj):
         return obj.group.article
 
+    def article_id_of(self, obj):
+        return obj.group.article_id
+
 
 @admin.register(ReadingListGroup)
-class ReadingListGroupAdmin(admin.ModelAdmin):
+class ReadingListGroupAdmin(ArticlePartAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "article", "position")
     list_select_related = ("article",)
     search_fields = ("heading", "article__headline")
