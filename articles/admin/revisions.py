@@ -123,6 +123,20 @@ def conflict_message(article_id: int, opened: str):
     )
 
 
+def rows_deleted_meanwhile(formsets) -> list[str]:
+    """The inline rows a posted form still edits but that no longer exist (another editor
+    deleted them), each named by its kind: the inline's pk field refuses them."""
+    gone = []
+    for formset in formsets:
+        pk_name = formset.model._meta.pk.name
+        for form in formset.forms:
+            errors = form.errors.as_data().get(pk_name, [])
+            if any(error.code == "invalid_choice" for error in errors):
+                gone.append(str(formset.model._meta.verbose_name))
+            gone += rows_deleted_meanwhile(getattr(form, "nested_formsets", None) or [])
+    return gone
+
+
 class ArticleRevisionsAdminMixin:
     """For ``ArticleAdmin``: revisions recorded on save, the history pages, restore, and
     the check that refuses a save over a newer version."""
@@ -137,6 +151,20 @@ class ArticleRevisionsAdminMixin:
         (name, options), *rest = super().get_fieldsets(request, obj)
         first = (name, {**options, "fields": (*options["fields"], "opened_version")})
         return [first, *rest]
+
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None, **kwargs):
+        # nested_admin asks again for each nested level (``allow_nested``): once is enough.
+        top = not kwargs.get("allow_nested")
+        gone = rows_deleted_meanwhile(formsets) if top and request.method == "POST" else []
+        if gone:
+            self.message_user(
+                request,
+                "Not saved: rows on this page were deleted by another editor since you "
+                f"opened it ({', '.join(dict.fromkeys(gone))}). Reload the page to edit the "
+                "article as it is now (copy your edits first).",
+                messages.ERROR,
+            )
+        return super().get_inline_formsets(request, formsets, inline_instances, obj, **kwargs)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -147,3 +147,30 @@ def test_an_import_records_a_revision_per_created_or_changed_article(db):
     import_file(name=SEED_SOURCE.name, data=text.encode())
     changed = recorded().first()
     assert (changed.action, changed.changed_fields) == ("changed", ["standfirst"])
+
+
+@pytest.mark.parametrize(
+    ("field", "delete", "kind"),
+    [
+        ("images-0-caption", lambda a: a.images.get(position=0).delete(), "image"),
+        (
+            "reading_groups-0-entries-0-text",
+            lambda a: a.reading_groups.get(position=0).entries.get(position=0).delete(),
+            "reading list entry",
+        ),
+    ],
+    ids=["image", "nested entry"],
+)
+def test_an_inline_row_deleted_meanwhile_is_named_not_a_500(
+    admin_client, article, field, delete, kind
+):
+    """Another editor deleted a row this form still edits (on the row's own page, which
+    leaves the article's version alone): the save says so."""
+    data = open_form(admin_client, article)
+    data[field] = "My edit"
+    delete(article)
+    response = admin_client.post(change_url(article), data)
+    assert response.status_code == 200
+    messages = [str(m) for m in response.context["messages"]]
+    [message] = [m for m in messages if "deleted by another editor since you opened" in m]
+    assert f"({kind}" in message
