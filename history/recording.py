@@ -16,8 +16,12 @@ revision per article needs the article named.
 from collections.abc import Iterable
 
 import reversion
+from django.contrib.contenttypes.models import ContentType
+from django.core import serializers
+from django.db import router
 from django.db.models import Model
-from reversion.models import Revision
+from django.utils import timezone
+from reversion.models import Revision, Version
 
 from articles.models import Article
 
@@ -56,17 +60,64 @@ def record_article_revisions(
     changes: dict[int, list[str]], *, user, source: str, created: Iterable[int] = ()
 ) -> int:
     """One revision for each article in ``changes`` (article id: changed field names),
-    reading every article's parts in a constant number of queries. Returns how many."""
+    in a constant number of queries however many articles: for bulk writes.
+
+    The rows are django-reversion's own (``Revision`` and ``Version``, with our
+    ``Change``), exactly those ``add_to_revision()`` makes, but written in bulk: its
+    public API saves one revision at a time, with a query per followed model each.
+    Returns how many revisions were recorded."""
     created = set(created)
-    for article in articles_with_parts(changes):
+    articles = list(articles_with_parts(changes))
+    if not articles:
+        return 0
+    now = timezone.now()
+    revisions = Revision.objects.bulk_create(
+        Revision(date_created=now, user=_user(user), comment="") for _ in articles
+    )
+    versions, notes = [], []
+    for article, revision in zip(articles, revisions, strict=True):
+        versions += [_version(obj, revision) for obj in _with_parts(article)]
         if article.pk in created:
             action, fields = Change.Action.CREATED, changed_fields(None, live_state(article))
         else:
             action, fields = Change.Action.CHANGED, changes[article.pk]
-        record_versions(
-            [article], user=user, source=source, action=action, fields=fields, article=article
+        notes.append(
+            Change(
+                revision=revision,
+                source=source,
+                action=action,
+                changed_fields=fields,
+                article=article,
+            )
         )
-    return len(changes)
+    Version.objects.bulk_create(versions, batch_size=500)
+    Change.objects.bulk_create(notes, batch_size=500)
+    return len(notes)
+
+
+def _with_parts(article: Article) -> list[Model]:
+    """The article and what its revision follows (``registration.ARTICLE_FOLLOWS``), from
+    ``articles_with_parts()``'s prefetched rows."""
+    objects = [article, *article.bylines.all(), *article.images.all()]
+    for group in article.reading_groups.all():
+        objects.append(group)
+        for entry in group.entries.all():
+            objects += [entry, *entry.links.all()]
+    return objects
+
+
+def _version(obj: Model, revision: Revision) -> Version:
+    """The version of ``obj`` that ``reversion.add_to_revision()`` would make: every field
+    (the archive's models are registered with all of theirs), as JSON."""
+    return Version(
+        revision=revision,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=str(obj.pk),
+        db=router.db_for_write(type(obj), instance=obj),
+        format="json",
+        serialized_data=serializers.serialize("json", [obj]),
+        object_repr=str(obj),
+    )
 
 
 class ArticleWrite:

@@ -77,15 +77,15 @@ def state_of(article: Article, bylines, images, groups, entries_of, links_of) ->
 def articles_with_parts(ids: Iterable[int]):
     """The articles with every part a revision follows, prefetched: a state, and a
     revision's ``follow``, then read no further rows."""
-    entries = ReadingListEntry.objects.prefetch_related(
-        Prefetch("links", queryset=ReadingListEntryBook.objects.all())
-    )
+    # Each part's name (a version's ``object_repr``) reads its author or book: fetched too.
+    links = ReadingListEntryBook.objects.select_related("book")
+    entries = ReadingListEntry.objects.prefetch_related(Prefetch("links", queryset=links))
     groups = ReadingListGroup.objects.prefetch_related(Prefetch("entries", queryset=entries))
     return (
         Article.objects.filter(pk__in=list(ids))
         .select_related(None)
         .prefetch_related(
-            Prefetch("bylines", queryset=ArticleAuthor.objects.all()),
+            Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author")),
             Prefetch("images", queryset=Image.objects.all()),
             Prefetch("reading_groups", queryset=groups),
         )

@@ -30,12 +30,14 @@ from ..models import Article
 TEMPLATES = "admin/articles/article/"
 
 
-def version_token(article_id: int, *, lock: bool = False) -> str:
-    """The version an article is at: when it last changed, and its latest revision."""
-    articles = Article.objects.select_related(None).filter(pk=article_id)
-    if lock:
-        articles = articles.select_for_update()
-    updated_at = articles.values_list("updated_at", flat=True).first()
+def version_token(article_id: int, *, updated_at=None, lock: bool = False) -> str:
+    """The version an article is at: when it last changed (read, and locked with
+    ``lock``, unless given), and its latest revision."""
+    if updated_at is None:
+        articles = Article.objects.select_related(None).filter(pk=article_id)
+        if lock:
+            articles = articles.select_for_update()
+        updated_at = articles.values_list("updated_at", flat=True).first()
     latest = Change.objects.filter(article_id=article_id).values_list("pk", flat=True).first()
     return f"{updated_at.isoformat() if updated_at else ''}|{latest or ''}"
 
@@ -71,8 +73,10 @@ def versioned_form(base):
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            if self.instance.pk:
-                self.fields["opened_version"].initial = version_token(self.instance.pk)
+            if self.instance.pk and not self.is_bound:
+                self.fields["opened_version"].initial = version_token(
+                    self.instance.pk, updated_at=self.instance.updated_at
+                )
 
         def clean(self):
             cleaned = super().clean()
