@@ -54,8 +54,11 @@ class RevisionListSerializer(serializers.ModelSerializer):
         model = Change
         fields = ("id", "created_at", "user", "source", "action", "changed_fields", "comment")
         extra_kwargs = {
-            "source": {"help_text": "Where it was made: `admin`, `api`, `import` or `action`."},
-            "action": {"help_text": "`created`, `changed`, `restored` or `deleted`."},
+            "source": {
+                "help_text": "Where it was made: `admin`, `api`, `import` or `action`; empty "
+                "for a `baseline`, the article as it was before its first recorded change."
+            },
+            "action": {"help_text": "`created`, `changed`, `restored`, `deleted` or `baseline`."},
         }
 
 

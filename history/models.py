@@ -24,7 +24,12 @@ class Change(models.Model):
     revision = models.OneToOneField(
         Revision, on_delete=models.CASCADE, related_name="change", primary_key=True
     )
-    source = models.CharField(max_length=10, choices=Source, help_text="Where the change was made.")
+    source = models.CharField(
+        max_length=10,
+        choices=Source,
+        blank=True,
+        help_text="Where the change was made; empty for a baseline, which made no change.",
+    )
     action = models.CharField(max_length=10, choices=Action, default=Action.CHANGED)
     changed_fields = models.JSONField(
         default=list,
@@ -47,4 +52,5 @@ class Change(models.Model):
         indexes = [models.Index(fields=("article", "-revision"), name="change_article_idx")]
 
     def __str__(self):
-        return f"{self.get_action_display()} via {self.get_source_display()} (revision {self.pk})"
+        where = f" via {self.get_source_display()}" if self.source else ""
+        return f"{self.get_action_display()}{where} (revision {self.pk})"

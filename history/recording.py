@@ -76,7 +76,9 @@ def record_article_revisions(
     )
     versions, notes = [], []
     for article, revision in zip(articles, revisions, strict=True):
-        versions += [_version(obj, revision) for obj in _with_parts(article)]
+        for obj in _with_parts(article):
+            versions.append(_version(obj))
+            versions[-1].revision = revision
         if article.pk in created:
             action, fields = Change.Action.CREATED, changed_fields(None, live_state(article))
         else:
@@ -106,11 +108,11 @@ def _with_parts(article: Article) -> list[Model]:
     return objects
 
 
-def _version(obj: Model, revision: Revision) -> Version:
+def _version(obj: Model) -> Version:
     """The version of ``obj`` that ``reversion.add_to_revision()`` would make: every field
-    (the archive's models are registered with all of theirs), as JSON."""
+    (the archive's models are registered with all of theirs), as JSON; its revision is
+    set when it is saved."""
     return Version(
-        revision=revision,
         content_type=ContentType.objects.get_for_model(obj),
         object_id=str(obj.pk),
         db=router.db_for_write(type(obj), instance=obj),
@@ -126,13 +128,14 @@ class ArticleWrite:
     Create it before the write (with the article's id, or none for a new article) and
     call ``record()`` after it, inside the same transaction. An article with no revision
     yet first gets a ``baseline`` one, holding it as it was before the write, so that
-    every change can be compared, and undone; it is dropped again if the write changed
-    nothing.
+    every change can be compared, and undone. Nothing is written before ``record()``,
+    and nothing at all when the write changed nothing.
     """
 
     def __init__(self, article_id: int | None = None):
         self.before: State | None = None
-        self.baseline = False
+        self.baseline: list[Version] = []
+        self.opened_at = timezone.now()
         if article_id is None:
             return
         article = articles_with_parts([article_id]).first()
@@ -140,10 +143,8 @@ class ArticleWrite:
             return
         self.before = live_state(article)
         if not Change.objects.filter(article_id=article_id).exists():
-            record_versions(
-                [article], user=None, source="", action=Change.Action.BASELINE, article=article
-            )
-            self.baseline = True
+            # Serialized now, as the article is before the write; saved only if it changes.
+            self.baseline = [_version(obj) for obj in _with_parts(article)]
 
     def record(self, article_id: int, *, user, source: str, action: str | None = None):
         """Record the revision; the change's field names, or [] when nothing changed."""
@@ -151,10 +152,15 @@ class ArticleWrite:
         after = live_state(article)
         fields = changed_fields(self.before, after)
         if self.before is not None and not fields:
-            if self.baseline:
-                baseline = Change.objects.filter(article_id=article_id, action="baseline")
-                Revision.objects.filter(change__in=baseline).delete()
             return []
+        if self.baseline:
+            revision = Revision.objects.create(date_created=self.opened_at, comment="")
+            for version in self.baseline:
+                version.revision = revision
+            Version.objects.bulk_create(self.baseline)
+            Change.objects.create(
+                revision=revision, source="", action=Change.Action.BASELINE, article=article
+            )
         if action is None:
             action = Change.Action.CREATED if self.before is None else Change.Action.CHANGED
         record_versions(
