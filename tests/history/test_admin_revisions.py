@@ -49,6 +49,11 @@ def test_an_admin_save_records_a_revision_with_its_fields(admin_client, admin_us
 
 
 def test_an_admin_save_with_no_edits_records_no_revision(admin_client, article):
+    """Neither before the article's first revision (no baseline either) nor after it."""
+    assert (
+        admin_client.post(change_url(article), open_form(admin_client, article)).status_code == 302
+    )
+    assert not Revision.objects.exists()
     data = open_form(admin_client, article)
     data["headline"] = "Once"
     admin_client.post(change_url(article), data)
