@@ -16,6 +16,7 @@ from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from reversion.errors import RevertError
 
@@ -106,12 +107,11 @@ def conflict_message(article_id: int, opened: str):
     if not opened_revision and changes and changes[0].action == Change.Action.BASELINE:
         # Opened before the article's first revision: the baseline is what was opened.
         opened_revision = changes.pop(0).pk
-    who = ", ".join(
-        dict.fromkeys(
-            f"{c.revision.user or 'a command'} ({c.get_source_display()}, "
-            f"{c.revision.date_created:%d %b %Y %H:%M})"
-            for c in changes
-        )
+    who = "; ".join(
+        f"{c.revision.user or 'a command'} ({c.get_source_display()}, "
+        f"{timezone.localtime(c.revision.date_created):%d %b %Y %H:%M}: "
+        f"{', '.join(c.changed_fields) or c.get_action_display().lower()})"
+        for c in changes
     )
     states = live_states([article_id])
     if opened_revision:

@@ -199,3 +199,18 @@ def test_an_inline_row_deleted_meanwhile_is_named_not_a_500(
     messages = [str(m) for m in response.context["messages"]]
     [message] = [m for m in messages if "deleted by another editor since you opened" in m]
     assert f"({kind}" in message
+
+
+def test_a_bulk_action_since_the_form_opened_also_refuses_the_save(
+    admin_client, article, admin_user
+):
+    """Another editor unpublished the article from the list: the save names that change."""
+    data = open_form(admin_client, article)
+    data["headline"] = "Mine"
+    Article.objects.filter(pk=article.pk).unpublish(user=admin_user)
+    response = admin_client.post(change_url(article), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Another editor saved this article" in page
+    assert "(Bulk action, " in page and ": status)" in page
+    assert Article.objects.get(pk=article.pk).headline == "Trotsky’s socialism"
