@@ -149,6 +149,7 @@ class ImportView(APIView):
             dry_run=dry_run,
             publication=form.validated_data["publication"],
             may_publish=may_publish(request.user),
+            user=request.user,
         )
         report = ImportReport(dry_run=dry_run).add_all(reports)
         return Response(

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from . import feeds, views
 from .imports import ImportView
 from .previews import ArticlePreviewView
+from .revisions import ArticleRevisionViewSet
 
 app_name = "api"
 
@@ -13,6 +14,11 @@ router.APIRootView = views.ArchiveRootView
 router.register("publications", views.PublicationViewSet, basename="publication")
 router.register("issues", views.IssueViewSet, basename="issue")
 router.register("articles", views.ArticleViewSet, basename="article")
+router.register(
+    r"articles/(?P<article_slug>[^/.]+)/revisions",
+    ArticleRevisionViewSet,
+    basename="article-revision",
+)
 router.register("authors", views.AuthorViewSet, basename="author")
 router.register("books", views.BookViewSet, basename="book")
 router.register("images", views.ImageViewSet, basename="image")

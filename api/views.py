@@ -18,6 +18,7 @@ from articles.readers import reads_drafts
 
 from . import filters, serializers
 from .pagination import KeysetPagination, pagination_headers
+from .preconditions import IF_MATCH, IF_MATCH_NOTE, PRECONDITION_FAILED, ArticleWritesMixin
 from .publishing import PublishPermissionMixin
 
 
@@ -220,19 +221,27 @@ class IssueViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
         description="Replace an article's fields, sent as JSON: for editors who may change "
         "articles. The answer is the article's detail. Publishing, unpublishing or changing "
         "the time of a published article needs the publish permission too: without it, a 403 "
-        "says so.",
-        responses=serializers.ArticleDetailSerializer,
+        "says so. " + IF_MATCH_NOTE,
+        parameters=[IF_MATCH],
+        responses={200: serializers.ArticleDetailSerializer, 412: PRECONDITION_FAILED},
     ),
     partial_update=extend_schema(
         description="Correct some of an article's fields, sent as JSON: for editors who may "
         "change articles. The answer is the article's detail. Publishing, unpublishing or "
         "changing the time of a published article needs the publish permission too: without "
-        "it, a 403 says so.",
-        responses=serializers.ArticleDetailSerializer,
+        "it, a 403 says so. " + IF_MATCH_NOTE,
+        parameters=[IF_MATCH],
+        responses={200: serializers.ArticleDetailSerializer, 412: PRECONDITION_FAILED},
     ),
-    destroy=extend_schema(description="Delete an article: for editors who may delete articles."),
+    destroy=extend_schema(
+        description="Delete an article: for editors who may delete articles. " + IF_MATCH_NOTE,
+        parameters=[IF_MATCH],
+        responses={204: None, 412: PRECONDITION_FAILED},
+    ),
 )
-class ArticleViewSet(PublishPermissionMixin, ArchiveViewSetMixin, viewsets.ModelViewSet):
+class ArticleViewSet(
+    PublishPermissionMixin, ArticleWritesMixin, ArchiveViewSetMixin, viewsets.ModelViewSet
+):
     """Articles by slug: the one resource editors also write over the API.
 
     Every request is narrowed by ``for_reader()``, so only staff ever get drafts or

@@ -57,8 +57,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "axes",
+    "reversion",
     "articles",
     "api",
+    "history",
 ]
 
 MIDDLEWARE = [
@@ -261,6 +263,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # A revision's action is named apart from the import report's.
+    "ENUM_NAME_OVERRIDES": {"RevisionActionEnum": "history.models.Change.Action"},
 }
 
 # Seconds that browsers and shared caches may keep an anonymous API response.

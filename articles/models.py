@@ -292,22 +292,37 @@ class ArticleQuerySet(ArchiveQuerySet):
             self.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
         )
 
-    def publish(self) -> int:
-        """Publish these articles; those without a publication time get the current one."""
+    def publish(self, *, user=None) -> int:
+        """Publish these articles; those without a publication time get the current one.
+        ``user`` is who did it, for the revisions of the articles it changed."""
         now = timezone.now()
         return self._change(
             now,
+            user,
             status=Article.Status.PUBLISHED,
             published_at=models.functions.Coalesce("published_at", models.Value(now)),
         )
 
-    def unpublish(self) -> int:
-        return self._change(timezone.now(), status=Article.Status.DRAFT)
+    def unpublish(self, *, user=None) -> int:
+        return self._change(timezone.now(), user, status=Article.Status.DRAFT)
 
-    def _change(self, now, **values) -> int:
+    def _change(self, now, user, **values) -> int:
         """Update these articles in bulk as saving each would: with the derived fields,
-        and retiring the API's cached responses, which a bulk update sends no signal for."""
+        retiring the API's cached responses, which a bulk update sends no signal for,
+        and with a revision (source ``action``) of each article whose values changed."""
+        from history.recording import record_article_revisions
+
+        names = list(values)
+        before = {pk: row for pk, *row in self.values_list("pk", *names)}
         count = self.update(**values, **Article.derived_fields(now=now))
+        after = Article.objects.filter(pk__in=before).values_list("pk", *names)
+        changes = {
+            pk: [name for name, old, new in zip(names, before[pk], row, strict=True) if old != new]
+            for pk, *row in after
+        }
+        record_article_revisions(
+            {pk: fields for pk, fields in changes.items() if fields}, user=user, source="action"
+        )
         archive_changed()
         return count
 

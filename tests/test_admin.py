@@ -24,7 +24,8 @@ def test_changelist_search_and_add_pages_answer(admin_client, seed, model):
     assert admin_client.get(admin_url(model, "changelist")).status_code == 200
     assert admin_client.get(admin_url(model, "changelist"), {"q": "Trotsky"}).status_code == 200
     add = admin_client.get(admin_url(model, "add"))
-    # Records only the system writes (django-axes' login attempts) have no add page.
+    # Records only the system writes (the audit trail, django-axes' login attempts) have
+    # no add page.
     addable = admin.site._registry[model].has_add_permission(add.wsgi_request)
     assert add.status_code == (200 if addable else 403)
 

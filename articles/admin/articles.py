@@ -20,6 +20,7 @@ from .inlines import EditorInline
 from .permissions import ArticlePartInlineMixin
 from .previews import ArticlePreviewAdminMixin
 from .publishing import PublishingAdminMixin
+from .revisions import ArticleRevisionsAdminMixin
 
 
 class PublishedYearFilter(admin.SimpleListFilter):
@@ -87,6 +88,7 @@ class ReadingListGroupInline(
 @admin.register(Article)
 class ArticleAdmin(
     ArticlePreviewAdminMixin,
+    ArticleRevisionsAdminMixin,
     PublishingAdminMixin,
     ArticleEditorMixin,
     ArchiveImportAdminMixin,
@@ -135,12 +137,12 @@ class ArticleAdmin(
 
     @admin.action(description="Publish selected articles", permissions=["publish"])
     def publish(self, request, queryset):
-        count = queryset.publish()
+        count = queryset.publish(user=request.user)
         self.message_user(request, f"Published {count} article(s).", messages.SUCCESS)
 
     @admin.action(
         description="Unpublish selected articles (back to draft)", permissions=["publish"]
     )
     def unpublish(self, request, queryset):
-        count = queryset.unpublish()
+        count = queryset.unpublish(user=request.user)
         self.message_user(request, f"Unpublished {count} article(s).", messages.SUCCESS)

@@ -4,13 +4,15 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, Prefetch
 
+from history.admin import AuditedAdminMixin
+
 from ..models import Article, ArticleAuthor, Author, Book, BookAuthor, Issue, Publication
 from .common import EditorAdmin, ReadOnlyLinkInline, count_column
 from .inlines import EditorInline
 
 
 @admin.register(Publication)
-class PublicationAdmin(EditorAdmin, admin.ModelAdmin):
+class PublicationAdmin(AuditedAdminMixin, EditorAdmin, admin.ModelAdmin):
     ordering = ("name", "id")
     list_display = ("name", "slug", "issue_count")
     search_fields = ("name",)
@@ -49,7 +51,7 @@ class IssueForm(forms.ModelForm):
 
 
 @admin.register(Issue)
-class IssueAdmin(EditorAdmin, admin.ModelAdmin):
+class IssueAdmin(AuditedAdminMixin, EditorAdmin, admin.ModelAdmin):
     form = IssueForm
     # Ordered explicitly: the count annotation drops Meta.ordering (GROUP BY), and the
     # autocomplete pages through this queryset.
@@ -78,7 +80,7 @@ class AuthorBookInline(ReadOnlyLinkInline):
 
 
 @admin.register(Author)
-class AuthorAdmin(EditorAdmin, admin.ModelAdmin):
+class AuthorAdmin(AuditedAdminMixin, EditorAdmin, admin.ModelAdmin):
     ordering = ("name", "id")
     list_display = ("name", "slug", "article_count", "book_count")
     search_fields = ("name",)
@@ -100,7 +102,7 @@ class BookAuthorInline(EditorInline, admin.TabularInline):
 
 
 @admin.register(Book)
-class BookAdmin(EditorAdmin, admin.ModelAdmin):
+class BookAdmin(AuditedAdminMixin, EditorAdmin, admin.ModelAdmin):
     list_display = ("title", "author_names", "series", "volume", "year")
     search_fields = ("title", "authors__name")
     prepopulated_fields = {"slug": ("title",)}

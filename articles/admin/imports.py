@@ -151,6 +151,9 @@ class ArchiveImportAdminMixin:
         for _, stored in stash["files"]:
             default_storage.delete(stored)
         reports = import_files(
-            files, publication=stash["publication"], may_publish=may_publish(request.user)
+            files,
+            publication=stash["publication"],
+            may_publish=may_publish(request.user),
+            user=request.user,
         )
         return ImportReport().add_all(reports)

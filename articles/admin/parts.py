@@ -2,13 +2,15 @@
 
 from django.contrib import admin
 
+from history.admin import ArticlePartAdminMixin
+
 from ..models import Image, ReadingListEntry, ReadingListEntryBook, ReadingListGroup
 from .common import EditorAdmin
 from .inlines import EditorInline
 
 
 @admin.register(Image)
-class ImageAdmin(EditorAdmin, admin.ModelAdmin):
+class ImageAdmin(ArticlePartAdminMixin, EditorAdmin, admin.ModelAdmin):
     list_display = ("__str__", "article", "position", "has_file")
     list_select_related = ("article",)
     search_fields = ("caption", "credit", "article__headline")
@@ -28,7 +30,7 @@ class ReadingListEntryAdminInline(EditorInline, admin.TabularInline):
 
 
 @admin.register(ReadingListEntry)
-class ReadingListEntryAdmin(EditorAdmin, admin.ModelAdmin):
+class ReadingListEntryAdmin(ArticlePartAdminMixin, EditorAdmin, admin.ModelAdmin):
     list_display = ("text", "group", "article")
     list_select_related = ("group__article",)
     search_fields = ("text", "group__heading", "group__article__headline")
@@ -38,9 +40,12 @@ class ReadingListEntryAdmin(EditorAdmin, admin.ModelAdmin):
     def article(self, obj):
         return obj.group.article
 
+    def article_id_of(self, obj):
+        return obj.group.article_id
+
 
 @admin.register(ReadingListGroup)
-class ReadingListGroupAdmin(EditorAdmin, admin.ModelAdmin):
+class ReadingListGroupAdmin(ArticlePartAdminMixin, EditorAdmin, admin.ModelAdmin):
     list_display = ("__str__", "article", "position")
     list_select_related = ("article",)
     search_fields = ("heading", "article__headline")

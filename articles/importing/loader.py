@@ -42,7 +42,17 @@ from .records import (
 from .reports import FileReport
 
 
-def load_issue(record: IssueRecord, report: FileReport) -> None:
+@dataclass
+class ArticleChanges:
+    """What a load did to articles, for their revisions: the names of the fields each
+    changed article changed, by id (every article it created or changed), and which of
+    them it created."""
+
+    fields: dict[int, list[str]] = field(default_factory=dict)
+    created: list[int] = field(default_factory=list)
+
+
+def load_issue(record: IssueRecord, report: FileReport) -> ArticleChanges:
     """Write one issue's records, counting what happened to each kind in ``report``."""
     issue = _issue(record, report)
     author_records = [a for article in record.articles for a in article.authors]
@@ -56,7 +66,7 @@ def load_issue(record: IssueRecord, report: FileReport) -> None:
     author_records += [a for book in book_records for a in book.authors]
     author_ids = load_authors(author_records, report)
     book_ids = load_books(book_records, author_ids, report)
-    _ArticleWrites(issue, author_ids, book_ids).load(record.articles, report)
+    return _ArticleWrites(issue, author_ids, book_ids).load(record.articles, report)
 
 
 def _issue(record: IssueRecord, report: FileReport) -> Issue:
@@ -173,8 +183,9 @@ class _ArticleWrites:
         self.rewrite_bylines: list[tuple[Article, Bylines]] = []
         self.rewrite_reading: list[tuple[Article, ReadingList]] = []
         self.images = _ImagePlan()
+        self.changed_fields: dict[Article, list[str]] = {}
 
-    def load(self, records: list[ArticleRecord], report: FileReport) -> None:
+    def load(self, records: list[ArticleRecord], report: FileReport) -> ArticleChanges:
         matches = _match_articles(records, self.issue)
         existing = _Existing.load([article.id for _, article, _ in matches if article])
         for record, article, slug in matches:
@@ -192,6 +203,10 @@ class _ArticleWrites:
                 {"slug": article.slug, "headline": article.headline, "action": action}
             )
         self._write(report)
+        created = [article.pk for article, *_ in self.new]
+        changed = {article.pk: fields for article, fields in self.changed_fields.items()}
+        fields = {**{pk: [] for pk in created}, **changed}
+        return ArticleChanges(fields=fields, created=created)
 
     def _columns(self, record: ArticleRecord) -> dict:
         return {"issue_id": self.issue.id, **{n: getattr(record, n) for n in ARTICLE_COLUMNS}}
@@ -223,13 +238,24 @@ class _ArticleWrites:
         images_changed = self.images.compare(article, existing.images[article.id], record.images)
         bylines_changed = existing.bylines[article.id] != bylines
         reading_changed = existing.reading[article.id] != reading
-        columns_changed = any(
-            getattr(article, name) != value for name, value in self._columns(record).items()
-        )
-        if not (columns_changed or images_changed or bylines_changed or reading_changed):
+        columns_changed = [
+            name.removesuffix("_id")
+            for name, value in self._columns(record).items()
+            if getattr(article, name) != value
+        ]
+        parts_changed = {
+            "authors": bylines_changed,
+            "images": images_changed,
+            "reading_list": reading_changed,
+        }
+        if not (columns_changed or any(parts_changed.values())):
             return "unchanged"
         self._assign(article, record)
         self.changed.append(article)
+        self.changed_fields[article] = [
+            *columns_changed,
+            *(name for name, changed in parts_changed.items() if changed),
+        ]
         if bylines_changed:
             self.rewrite_bylines.append((article, bylines))
         if reading_changed:

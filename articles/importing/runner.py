@@ -29,6 +29,7 @@ from django.db import (
 
 from articles import search
 from articles.caching import archive_changed
+from history.recording import record_article_revisions
 
 from . import interchange
 from .loader import load_issue
@@ -140,8 +141,10 @@ def import_files(
     dry_run: bool = False,
     jobs: int = 1,
     may_publish: bool = True,
+    user=None,
 ) -> Iterator[FileReport]:
-    """Import each source all or nothing, yielding their reports in order.
+    """Import each source all or nothing, yielding their reports in order. ``user`` is
+    who imports, for the revisions of the articles the import creates or changes.
 
     Without ``may_publish`` (an importer without ``articles.publish_article``) a file
     may hold drafts only (``publishing.check_drafts_only``).
@@ -150,7 +153,11 @@ def import_files(
     PostgreSQL: the issue lock and the loader's conflict handling make that safe).
     """
     work = partial(
-        _import_source, publication=publication, dry_run=dry_run, may_publish=may_publish
+        _import_source,
+        publication=publication,
+        dry_run=dry_run,
+        may_publish=may_publish,
+        user=user,
     )
     try:
         if jobs == 1:
@@ -169,16 +176,17 @@ def import_files(
 
 
 def _import_source(
-    source: Source, *, publication: str, dry_run: bool, may_publish: bool
+    source: Source, *, publication: str, dry_run: bool, may_publish: bool, user
 ) -> FileReport:
     parsed = source.parse(publication=publication)
-    return load_parsed(parsed, dry_run=dry_run, may_publish=may_publish)
+    return load_parsed(parsed, dry_run=dry_run, may_publish=may_publish, user=user)
 
 
 def load_parsed(
-    parsed: ParsedFile, *, dry_run: bool = False, may_publish: bool = True
+    parsed: ParsedFile, *, dry_run: bool = False, may_publish: bool = True, user=None
 ) -> FileReport:
-    """Write a parsed file in one transaction; on a dry run roll it back, keeping the report."""
+    """Write a parsed file in one transaction, with a revision (source ``import``) of each
+    article it creates or changes; on a dry run roll it back, keeping the report."""
     if parsed.error:
         return FileReport(path=parsed.name, error=parsed.error)
     record = parsed.record
@@ -189,10 +197,13 @@ def load_parsed(
             with _planned_afresh(), transaction.atomic():
                 if not may_publish:
                     check_drafts_only(record)
-                load_issue(record, report)
+                changes = load_issue(record, report)
                 if dry_run:
                     transaction.set_rollback(True)
                 elif report.changed:
+                    record_article_revisions(
+                        changes.fields, user=user, source="import", created=changes.created
+                    )
                     # Bulk writes send no signals: retire the API's cached pages here.
                     archive_changed()
             return report
