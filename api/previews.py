@@ -31,11 +31,9 @@ TOKEN_SALT = "api.previews"
 
 class ArticlePreviewSerializer(ArticleDetailSerializer):
     """The detail shape as staff read it, whoever asks: the token or the admin, not the
-    reader, grants the preview, so ``status`` stays. A preview is no search, so it never
-    has ``highlight``."""
+    reader, grants the preview, so ``status`` stays."""
 
     def available_fields(self, fields):
-        del fields["highlight"]
         return fields
 
 

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from PIL import Image as PillowImage
+from reversion.models import Revision
 
 from articles.models import Article
 from tests.test_admin_browser import (  # noqa: F401  (fixtures)
@@ -62,13 +63,15 @@ def test_upload_an_image_then_save_twice(seed_page, live_server, settings, tmp_p
 
 
 def test_saving_the_seed_untouched_changes_nothing(seed_page, live_server):
-    """The issue's test (b): the API's body is byte-identical and ``updated_at`` stays."""
+    """The issue's test (b): the API's body is byte-identical, ``updated_at`` stays and no
+    revision is recorded."""
     before = api_body(seed_page, live_server)
     updated_at = Article.objects.get(slug="trotskys-socialism").updated_at
     seed_page.click("#article_form input[name=_continue] >> nth=-1")
     assert "No changes to save" in messages(seed_page)
     assert api_body(seed_page, live_server) == before
     assert Article.objects.get(slug="trotskys-socialism").updated_at == updated_at
+    assert not Revision.objects.exists()
 
 
 def test_text_typed_in_chromium_is_stored_with_lf(seed_page):

@@ -27,8 +27,13 @@ from history.states import Names, live_states, resolve, revision_states
 
 from ..caching import archive_changed
 from ..models import Article
+from ..publishing import NEEDS_PUBLISH_PERMISSION, changes_publication, may_publish
 
 TEMPLATES = "admin/articles/article/"
+
+
+class PublicationRefused(Exception):
+    """A restore that would publish, unpublish or reschedule, by an editor who may not."""
 
 
 def version_token(article_id: int, *, updated_at=None, lock: bool = False) -> str:
@@ -66,11 +71,21 @@ def diff_table(before: dict | None, after: dict) -> str:
     return format_html('<table class="revision-diff">{}</table>', rows)
 
 
+class VersionField(forms.CharField):
+    """The version a form was opened at: it travels with the form and is never an edit, so
+    a save that changes nothing else still changes nothing."""
+
+    widget = forms.HiddenInput
+
+    def has_changed(self, initial, data):
+        return False
+
+
 def versioned_form(base):
     """``base`` with the hidden ``opened_version``: the version the form was opened at."""
 
     class VersionedArticleForm(base):
-        opened_version = forms.CharField(widget=forms.HiddenInput, required=False)
+        opened_version = VersionField(required=False)
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
@@ -283,12 +298,17 @@ class ArticleRevisionsAdminMixin:
                 list(Article.objects.select_for_update().filter(pk=article.pk).values("pk"))
                 write = ArticleWrite(article.pk)
                 change.revision.revert(delete=True)
-                Article.objects.get(pk=article.pk).save()
+                restored = Article.objects.get(pk=article.pk)
+                if not may_publish(request.user) and changes_publication(
+                    article, status=restored.status, published_at=restored.published_at
+                ):
+                    raise PublicationRefused(NEEDS_PUBLISH_PERMISSION)
+                restored.save()
                 fields = write.record(
                     article.pk, user=request.user, source="admin", action=Change.Action.RESTORED
                 )
                 archive_changed()
-        except (RevertError, ProtectedError, IntegrityError) as error:
+        except (RevertError, ProtectedError, IntegrityError, PublicationRefused) as error:
             self.message_user(
                 request, f"Could not restore revision {revision}: {error}", messages.ERROR
             )

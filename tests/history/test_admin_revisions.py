@@ -214,3 +214,26 @@ def test_a_bulk_action_since_the_form_opened_also_refuses_the_save(
     assert "Another editor saved this article" in page
     assert "(Bulk action, " in page and ": status)" in page
     assert Article.objects.get(pk=article.pk).headline == "Trotsky’s socialism"
+
+
+def test_a_restore_that_would_publish_needs_the_publish_permission(
+    client, admin_client, article, newsroom_user
+):
+    """Restoring a published revision of an article now a draft publishes it again: a
+    Contributor is refused and the article stays a draft; an Editor may."""
+    data = open_form(admin_client, article)
+    data["headline"] = "Published and corrected"
+    admin_client.post(change_url(article), data)
+    published = recorded().get()
+    Article.objects.filter(pk=article.pk).unpublish()
+    restore = reverse("admin:articles_article_restore", args=[article.pk, published.pk])
+
+    client.force_login(newsroom_user("contributor", group="Contributors"))
+    response = client.post(restore, follow=True)
+    assert "Publishing, unpublishing and scheduling need" in response.content.decode()
+    assert Article.objects.get(pk=article.pk).status == Article.Status.DRAFT
+
+    client.force_login(newsroom_user("chief-editor", group="Editors"))
+    assert client.post(restore).status_code == 302
+    restored = Article.objects.get(pk=article.pk)
+    assert (restored.status, restored.headline) == ("published", "Published and corrected")

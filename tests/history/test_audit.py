@@ -36,7 +36,7 @@ def test_an_authors_change_and_deletion_are_in_the_audit_trail(admin_client, adm
 
 
 def test_a_users_groups_are_in_the_audit_trail(admin_client, django_user_model, db):
-    group = Group.objects.create(name="Editors")
+    group = Group.objects.create(name="Night desk")
     user = django_user_model.objects.create_user("sub", password="a-long-password-3")
     url = reverse("admin:auth_user_change", args=[user.pk])
     post_form(admin_client, url, "user_form", groups=str(group.pk))
