@@ -7,7 +7,7 @@ import math
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
-from django.http import JsonResponse
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -25,7 +25,13 @@ class LatestArticlesFeed(Feed):
     title = "Archive: latest articles"
     description = "The articles most recently published in the archive."
 
+    # Feeds are read, never posted to: a POST is a 405 (``Allow: GET, HEAD``), not a
+    # refusal of its missing CSRF token.
+    csrf_exempt = True
+
     def __call__(self, request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
         # Feeds draw on the API's anonymous budget, answered in the API's words when spent.
         throttle = AnonRateThrottle()
         if not throttle.allow_request(request, self):

@@ -8,6 +8,8 @@ traceback is in the log). A front end works against development as well as produ
 so every one of them answers alike.
 """
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import JsonResponse
 from rest_framework.renderers import BrowsableAPIRenderer
 
@@ -41,3 +43,21 @@ class JsonApiErrorsMiddleware:
                 json_response["Allow"] = response["Allow"]
             return json_response
         return response
+
+    def process_exception(self, request, exception):
+        """Django's refusals of an oversized request, which it would answer with its HTML
+        400 page, in JSON naming the limit."""
+        if not request.path.startswith(API_PREFIX):
+            return None
+        if isinstance(exception, RequestDataTooBig):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            detail, status = f"The request body is over {limit:,} bytes, the most it may be.", 413
+        elif isinstance(exception, TooManyFieldsSent):
+            limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+            detail, status = f"The request has more than {limit:,} parameters.", 400
+        elif isinstance(exception, TooManyFilesSent):
+            limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+            detail, status = f"The request has more than {limit:,} files.", 400
+        else:
+            return None
+        return JsonResponse({"detail": detail}, status=status)

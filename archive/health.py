@@ -4,9 +4,11 @@ from django.core.cache import cache
 from django.db import DatabaseError, connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 
+@csrf_exempt
 @never_cache
 @require_safe
 def healthz(request):
@@ -14,6 +16,7 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+@csrf_exempt
 @never_cache
 @require_safe
 def readyz(request):

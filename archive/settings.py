@@ -72,7 +72,7 @@ MIDDLEWARE = [
     "api.middleware.JsonApiErrorsMiddleware",
     # Inside CORS, so that a 304 carries the CORS headers too.
     "archive.conditional.SuccessfulConditionalGetMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "archive.slashes.SlashRedirectMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "archive.replicas.ReplicaReadMiddleware",
