@@ -39,8 +39,10 @@ class ArchiveViewSetMixin:
 
     ``list_queryset`` and ``queryset`` are the list's and the detail's shapes, built once
     per process; each request narrows a clone of one to what its reader may see.
-    Successful reads carry ``Last-Modified`` where the resource has a timestamp, and
-    Django's conditional GET middleware adds the ``ETag`` and answers 304s. Answers for
+    Successful reads carry ``Last-Modified``: when what the reader sees last changed,
+    anywhere in the archive (``articles.caching``), which is never earlier than the
+    resource's own change, whether an edit, a deletion, an unpublishing or a scheduled
+    publication. Django's conditional GET middleware adds the ``ETag`` and answers 304s. Answers for
     readers of published content may be cached publicly; a reader of drafts' privately.
     """
 
@@ -48,9 +50,6 @@ class ArchiveViewSetMixin:
     list_queryset = None
     list_serializer_class = None
     detail_serializer_class = None
-    # The model field that says when an object last changed, for Last-Modified.
-    last_modified_field = None
-    last_modified = None
 
     def get_queryset(self):
         shape = self.list_queryset if self.action == "list" else self.queryset
@@ -90,12 +89,11 @@ class ArchiveViewSetMixin:
         key = self.cache_generation.key("api", request.build_absolute_uri())
         cached = cache.get(key)
         if cached is not None:
-            data, self.last_modified = cached
-            return Response(data)
+            return Response(cached)
         response = handler(request, *args, **kwargs)
         timeout = self.cache_generation.timeout(settings.API_RESPONSE_CACHE_SECONDS)
         if response.status_code == 200 and timeout:
-            cache.set(key, (response.data, self.last_modified), timeout)
+            cache.set(key, response.data, timeout)
         return response
 
     @cached_property
@@ -111,12 +109,6 @@ class ArchiveViewSetMixin:
             return queryset
         return super().filter_queryset(queryset)
 
-    def get_object(self):
-        obj = super().get_object()
-        if self.last_modified_field:
-            self.last_modified = getattr(obj, self.last_modified_field)
-        return obj
-
     @cached_property
     def paginator(self):
         """Numbered pages (``pagination_class``), or a keyset walk when the request has
@@ -125,12 +117,6 @@ class ArchiveViewSetMixin:
         if KeysetPagination.cursor_query_param in self.request.query_params:
             return KeysetPagination()
         return super().paginator
-
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        if self.last_modified_field and page:
-            self.last_modified = max(getattr(obj, self.last_modified_field) for obj in page)
-        return page
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -141,8 +127,7 @@ class ArchiveViewSetMixin:
             else:
                 max_age = self.cache_generation.timeout(settings.API_CACHE_MAX_AGE)
                 patch_cache_control(response, public=True, max_age=max_age)
-            if self.last_modified is not None:
-                response.headers["Last-Modified"] = http_date(self.last_modified.timestamp())
+            response.headers["Last-Modified"] = http_date(self.cache_generation.since)
             if self.action == "list":
                 for name, value in pagination_headers(response.data).items():
                     response.headers[name] = value
@@ -254,7 +239,6 @@ class ArticleViewSet(
     filterset_class = filters.ArticleFilter
     list_serializer_class = serializers.ArticleListSerializer
     detail_serializer_class = serializers.ArticleDetailSerializer
-    last_modified_field = "updated_at"
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):

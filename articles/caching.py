@@ -37,7 +37,7 @@ from django.db import transaction
 
 from .readers import reads_drafts
 
-GENERATION_KEY = "archive:generation"
+GENERATION_KEY = "archive:generation:timed"
 SCHEDULE_KEY = "archive:next-publication"
 
 
@@ -47,10 +47,12 @@ class Generation:
     so that its answer and its list's count agree: the archive's ``token`` and, for readers
     of published content, ``until``, the next scheduled publication as a timestamp (None:
     nothing is scheduled, or the reader reads the whole archive, which time does not
-    change)."""
+    change). ``since`` is no earlier than the last change to what the reader sees: the
+    answers' ``Last-Modified``."""
 
     token: str
     until: float | None = None
+    since: float | None = None
 
     def key(self, namespace: str, identity: str) -> str:
         """A cache key that the next change to the archive, or the next scheduled
@@ -70,23 +72,29 @@ def generation_for(user) -> Generation:
     """The generation a reader's answers are cached under (``articles.readers``)."""
     token = current_generation()
     if reads_drafts(user):
-        return Generation(token)
-    return Generation(token, _next_publication(token))
+        return Generation(token, since=_made_at(token))
+    until, since = _schedule(token)
+    return Generation(token, until, since)
 
 
-def _next_publication(token: str) -> float | None:
-    """The next scheduled publication as a timestamp, kept in the cache for the generation
-    until it comes."""
+def _schedule(token: str) -> tuple[float | None, float]:
+    """The next scheduled publication as a timestamp, and when it was looked up, kept in
+    the cache for the generation until that publication comes.
+
+    The lookup's time stands for when published content last changed: no change and no
+    publication has come since it (either would have retired it), and it is no earlier
+    than the generation's start.
+    """
     key = f"{SCHEDULE_KEY}:{token}"
     known = cache.get(key)
     if known is not None and (known[0] is None or time.time() < known[0]):
-        return known[0]
+        return known
     from .models import Article
 
     upcoming: dt.datetime | None = Article.objects.next_publication()
-    until = upcoming.timestamp() if upcoming else None
-    cache.set(key, (until,), settings.API_RESPONSE_CACHE_SECONDS)
-    return until
+    schedule = (upcoming.timestamp() if upcoming else None, time.time())
+    cache.set(key, schedule, settings.API_RESPONSE_CACHE_SECONDS)
+    return schedule
 
 
 # Set when this process changed the archive but could not store the new generation (the
@@ -101,11 +109,20 @@ def current_generation() -> str:
         _new_generation()
     generation = cache.get(GENERATION_KEY)
     if generation is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        cache.add(GENERATION_KEY, _new_token(), timeout=None)
         generation = cache.get(GENERATION_KEY)
     # An unreachable cache keeps nothing: a generation of this call's own means nothing
     # stored meanwhile can be found again under it.
-    return generation or uuid.uuid4().hex
+    return generation or _new_token()
+
+
+def _new_token() -> str:
+    """A generation's token: when it was made, and a random part no other can share."""
+    return f"{time.time():.6f}-{uuid.uuid4().hex}"
+
+
+def _made_at(token: str) -> float:
+    return float(token.partition("-")[0])
 
 
 def generation_key(namespace: str, identity: str) -> str:
@@ -141,7 +158,7 @@ def writes_rolled_back():
 
 
 def _new_generation() -> None:
-    generation = uuid.uuid4().hex
+    generation = _new_token()
     cache.set(GENERATION_KEY, generation, timeout=None)
     # Read back, since a cache that absorbs its errors (settings.redis_cache) says nothing
     # when a write is lost. Another process's newer generation also reads back as

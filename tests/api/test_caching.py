@@ -1,6 +1,9 @@
 """ETag, Last-Modified, 304s and Cache-Control."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.test import override_settings
 
 SEED = "/api/v1/articles/trotskys-socialism/"
@@ -89,3 +92,48 @@ def test_the_response_cache_cannot_be_poisoned_by_another_host_or_scheme(
     assert "localhost:8103" not in api.get(url).content.decode()
     assert "https://" not in api.get(url).content.decode()
     assert "http://testserver/api/v1/" in api.get(url).content.decode()
+
+
+def unpublish_newest():
+    from articles.models import Article
+
+    Article.objects.filter(pk=Article.objects.latest().pk).unpublish()
+
+
+def delete_newest():
+    from articles.models import Article
+
+    Article.objects.latest().delete()
+
+
+def rename_the_author():
+    from articles.models import Author
+
+    author = Author.objects.get(slug="esme-choonara")
+    author.name = "E. Choonara"
+    author.save()
+
+
+@pytest.mark.parametrize(
+    ("url", "change"),
+    [
+        ("/api/v1/articles/", unpublish_newest),
+        ("/api/v1/articles/", delete_newest),
+        ("/api/v1/issues/", unpublish_newest),
+        (SEED, rename_the_author),
+    ],
+    ids=["unpublished", "deleted", "its-issue-gone", "byline-renamed"],
+)
+def test_if_modified_since_is_never_answered_304_after_a_change(api, seed, url, change):
+    """``Last-Modified`` is no earlier than the last change to what the reader sees: not
+    the newest row still listed, which says nothing of a retracted or renamed one."""
+    from tests.factories import ArticleFactory
+
+    ArticleFactory(headline="The retracted story")
+    first = api.get(url)
+    with time_machine.travel(dt.timedelta(seconds=5)):
+        change()
+        again = api.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+        assert again.status_code == 200
+        assert again.content != first.content
+        assert api.get(url, HTTP_IF_MODIFIED_SINCE=again["Last-Modified"]).status_code == 304
