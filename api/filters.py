@@ -203,6 +203,23 @@ class PublicationFilter(ArchiveFilterSet):
         fields = []
 
 
+class TotalOrderingFilter(filters.OrderingFilter):
+    """Orders by the chosen field and then by ``id`` in the same direction, so that the
+    order is total and pages never overlap. An empty term (``published_at,,``) is a 400,
+    as an unknown one is: a client that built the list wrongly should learn so."""
+
+    def filter(self, qs, value):
+        if value and not all(value):
+            raise serializers.ValidationError(
+                {self.field_name: ["Name a field between each pair of commas, e.g. -published_at."]}
+            )
+        if not value:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value]
+        tiebreak = "-id" if ordering[-1].startswith("-") else "id"
+        return qs.order_by(*ordering, tiebreak)
+
+
 class IssueFilter(ArchiveFilterSet):
     publication = slug_filter(
         Publication.objects.all(),
@@ -224,27 +241,16 @@ class IssueFilter(ArchiveFilterSet):
         field_name="date", lookup_expr="lte", help_text="Cover date on or before (YYYY-MM-DD)."
     )
     year = YearFilter(field_name="date", lookup_expr="year", help_text="Cover date's year.")
+    ordering = TotalOrderingFilter(
+        fields=("number", "date"),
+        help_text="`number`, `-number`, `date` or `-date` (the cover date; issues without "
+        "one come last on PostgreSQL, first on SQLite). Without it: by publication, then "
+        "number.",
+    )
 
     class Meta:
         model = Issue
         fields = []
-
-
-class ArticleOrderingFilter(filters.OrderingFilter):
-    """Orders by the chosen field and then by ``id`` in the same direction, so that the
-    order is total and pages never overlap. An empty term (``published_at,,``) is a 400,
-    as an unknown one is: a client that built the list wrongly should learn so."""
-
-    def filter(self, qs, value):
-        if value and not all(value):
-            raise serializers.ValidationError(
-                {self.field_name: ["Name a field between each pair of commas, e.g. -published_at."]}
-            )
-        if not value:
-            return qs
-        ordering = [self.get_ordering_value(param) for param in value]
-        tiebreak = "-id" if ordering[-1].startswith("-") else "id"
-        return qs.order_by(*ordering, tiebreak)
 
 
 class ArticleFilter(ArchiveFilterSet):
@@ -312,7 +318,7 @@ class ArticleFilter(ArchiveFilterSet):
         "Book slug: articles whose reading list recommends the book.",
         method="filter_book",
     )
-    ordering = ArticleOrderingFilter(
+    ordering = TotalOrderingFilter(
         fields=("published_at", "headline"),
         help_text="`published_at`, `-published_at` (the default without `q`), `headline` "
         "or `-headline`. With `q` the default is relevance.",

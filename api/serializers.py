@@ -33,7 +33,13 @@ from .embedded import (
     PublicationSummarySerializer,
     ReadingListSerializer,
 )
-from .fields import ArchiveSerializer, ArchiveSlugRelatedField, IdentityLinkField, WebURLField
+from .fields import (
+    ArchiveSerializer,
+    ArchiveSlugRelatedField,
+    IdentityLinkField,
+    RFC3339DateTimeField,
+    WebURLField,
+)
 
 # An author page shows the latest articles; the full list is a filtered article list.
 RECENT_ARTICLES = 20
@@ -256,24 +262,72 @@ class IssueListSerializer(ArchiveSerializer):
     url = IdentityLinkField(view_name="api:issue-detail", lookup_field="slug")
     web_url = WebURLField("issue")
     publication = PublicationSummarySerializer(read_only=True)
+    first_published_at = RFC3339DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the first of the issue's published articles went online: what the "
+        "archive knows of an issue's time when `date`, the cover date, is empty. Null "
+        "until one is published.",
+    )
 
     class Meta:
         model = Issue
-        fields = ("id", "slug", "url", "web_url", "publication", "number", "date")
+        fields = (
+            "id",
+            "slug",
+            "url",
+            "web_url",
+            "publication",
+            "number",
+            "date",
+            "first_published_at",
+        )
+
+
+@extend_schema_serializer(description="A neighbouring issue: its slug and number.")
+class IssueNeighbourSerializer(serializers.Serializer):
+    slug = serializers.SlugField(read_only=True)
+    number = serializers.IntegerField(read_only=True)
+
+
+@extend_schema_field(IssueNeighbourSerializer(allow_null=True))
+class IssueNeighbourField(serializers.Field):
+    """The issue before (``position=0``) or after (1) among those the reader may see."""
+
+    def __init__(self, position, **kwargs):
+        self.position = position
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, issue):
+        neighbours = self.parent.neighbours(issue)
+        return neighbours[self.position]
 
 
 @extend_schema_serializer(
-    description="An issue with its articles in the order they went online: published ones, and "
-    "for staff drafts too."
+    description="An issue with the issues before and after it, and its articles in the order "
+    "they went online: published ones, and for staff drafts too."
 )
 class IssueDetailSerializer(IssueListSerializer):
     articles = ReaderArticlesField(
         lambda articles, issue: articles.filter(issue=issue).order_by("published_at", "id"),
         help_text="The issue's articles, in the order they went online.",
     )
+    previous = IssueNeighbourField(
+        position=0, help_text="The publication's issue before this one, by number, or null."
+    )
+    next = IssueNeighbourField(
+        position=1, help_text="The publication's issue after this one, by number, or null."
+    )
 
     class Meta(IssueListSerializer.Meta):
-        fields = (*IssueListSerializer.Meta.fields, "articles")
+        fields = (*IssueListSerializer.Meta.fields, "previous", "next", "articles")
+
+    def neighbours(self, issue):
+        """Both neighbours, looked up once for the two fields."""
+        if getattr(self, "_neighbours_of", None) != issue.pk:
+            readable = Issue.objects.for_reader(self.context["request"].user)
+            self._neighbours, self._neighbours_of = readable.neighbours(issue), issue.pk
+        return self._neighbours
 
 
 # Books

@@ -11,7 +11,7 @@ import re
 import nh3
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils import timezone
@@ -123,7 +123,20 @@ class IssueManager(NaturalKeyManager):
 
 class IssueQuerySet(ArchiveQuerySet):
     def for_api_list(self):
-        return self.select_related("publication")
+        """With ``first_published_at``: when the first of the issue's published articles
+        went online, which the archive knows where the cover date is often lost."""
+        first = Article.objects.published().filter(issue=OuterRef("pk")).order_by("published_at")
+        return self.select_related("publication").annotate(
+            first_published_at=Subquery(first.values("published_at")[:1])
+        )
+
+    def neighbours(self, issue):
+        """The issues before and after ``issue`` in its publication, by number, each as
+        ``{slug, number}`` or None."""
+        same_publication = self.filter(publication_id=issue.publication_id)
+        before = same_publication.filter(number__lt=issue.number).order_by("-number")
+        after = same_publication.filter(number__gt=issue.number).order_by("number")
+        return (before.values("slug", "number").first(), after.values("slug", "number").first())
 
     def for_reader(self, user):
         """Issues with a published article, or with no article yet; an issue holding only

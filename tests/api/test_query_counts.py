@@ -37,7 +37,7 @@ ENDPOINTS = [
     ("/api/v1/publications/?page_size={size}", 1),
     ("/api/v1/publications/socialist-worker/", 1),
     ("/api/v1/issues/?page_size={size}", 1),
-    (f"/api/v1/issues/{SEED_ISSUE}/", 2),  # issue, articles
+    (f"/api/v1/issues/{SEED_ISSUE}/", 4),  # issue, articles, the issues before and after
     ("/api/v1/authors/?page_size={size}", 1),
     ("/api/v1/authors/esme-choonara/", 4),  # author, articles, books, book authors
     ("/api/v1/books/?page_size={size}", 2),  # books, book authors

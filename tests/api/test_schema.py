@@ -40,6 +40,7 @@ FILTERS = {
         "date_after",
         "date_before",
         "year",
+        "ordering",
     },
     "/api/v1/articles/": ARTICLE_FILTERS,
     "/api/v1/authors/": {"q", "has_articles", "has_books"},
