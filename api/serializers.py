@@ -75,9 +75,16 @@ class PublicationDetailSerializer(PublicationListSerializer):
 # Articles
 
 
+# The body in its three forms: on every detail, and on a list when `fields` names one.
+FULL_TEXT_FIELDS = ("body", "body_html", "blocks")
+# A page of full texts weighs far more than a page of summaries.
+FULL_TEXT_PAGE_SIZE = 20
+
+
 @extend_schema_serializer(
-    description="An article as lists show it, without its body. `status` is there for staff only, "
-    "`highlight` in a search (`q`) only."
+    description="An article as lists show it, without its body unless `fields` names `body`, "
+    f"`body_html` or `blocks` (then at most {FULL_TEXT_PAGE_SIZE} to a page). `status` is "
+    "there for staff only, `highlight` in a search (`q`) only."
 )
 class ArticleListSerializer(ArchiveSerializer):
     url = IdentityLinkField(view_name="api:article-detail", lookup_field="slug")
@@ -93,6 +100,16 @@ class ArticleListSerializer(ArchiveSerializer):
         help_text="Only with `q`: the matching passage as HTML, matches wrapped in <mark>.",
     )
     web_url = WebURLField("article")
+    body = serializers.CharField(
+        read_only=True, help_text=Article._meta.get_field("body").help_text
+    )
+    body_html = serializers.CharField(
+        read_only=True, help_text="The body as HTML: <p> paragraphs and <h2> subheadings."
+    )
+    blocks = BlockSerializer(many=True, read_only=True, help_text="The body as ordered blocks.")
+
+    # Whether the body comes only when ``fields`` names it: on lists, not on a detail.
+    full_text_on_request = True
 
     class Meta:
         model = Article
@@ -111,6 +128,7 @@ class ArticleListSerializer(ArchiveSerializer):
             "word_count",
             "status",
             "highlight",
+            *FULL_TEXT_FIELDS,
         )
         extra_kwargs = {
             "status": {"help_text": "Only for staff: `draft` or `published`."},
@@ -128,6 +146,11 @@ class ArticleListSerializer(ArchiveSerializer):
             del fields["status"]
         if not self.context.get("search"):
             fields.pop("highlight", None)
+        if self.full_text_on_request and not set(self.requested_fields or ()) & set(
+            FULL_TEXT_FIELDS
+        ):
+            for name in FULL_TEXT_FIELDS:
+                del fields[name]
         return fields
 
 
@@ -155,13 +178,7 @@ class ArticleDetailSerializer(ArticleListSerializer):
     """Reads the article as ``Article.objects.for_api_detail()`` gives it: bylines, images
     and the reading list arrive as annotations, so serializing it makes no query."""
 
-    body = serializers.CharField(
-        read_only=True, help_text=Article._meta.get_field("body").help_text
-    )
-    body_html = serializers.CharField(
-        read_only=True, help_text="The body as HTML: <p> paragraphs and <h2> subheadings."
-    )
-    blocks = BlockSerializer(many=True, read_only=True, help_text="The body as ordered blocks.")
+    full_text_on_request = False
     images = ImageSerializer(
         source="ordered_images",
         many=True,
@@ -173,10 +190,12 @@ class ArticleDetailSerializer(ArticleListSerializer):
     class Meta(ArticleListSerializer.Meta):
         # A search's passage belongs to a list of matches, never to an article's page.
         fields = (
-            *(name for name in ArticleListSerializer.Meta.fields if name != "highlight"),
-            "body",
-            "body_html",
-            "blocks",
+            *(
+                name
+                for name in ArticleListSerializer.Meta.fields
+                if name not in ("highlight", *FULL_TEXT_FIELDS)
+            ),
+            *FULL_TEXT_FIELDS,
             "images",
             "reading_list",
         )

@@ -42,8 +42,9 @@ class ArchiveViewSetMixin:
     Successful reads carry ``Last-Modified``: when what the reader sees last changed,
     anywhere in the archive (``articles.caching``), which is never earlier than the
     resource's own change, whether an edit, a deletion, an unpublishing or a scheduled
-    publication. Django's conditional GET middleware adds the ``ETag`` and answers 304s. Answers for
-    readers of published content may be cached publicly; a reader of drafts' privately.
+    publication. Django's conditional GET middleware adds the ``ETag`` and answers 304s.
+    Answers for readers of published content may be cached publicly; a reader of drafts'
+    privately.
     """
 
     lookup_field = "slug"
@@ -249,6 +250,30 @@ class ArticleViewSet(
         context = super().get_serializer_context()
         context["search"] = self.action == "list" and bool(self.request.query_params.get("q"))
         return context
+
+    @cached_property
+    def full_text_listed(self) -> bool:
+        """Whether this list's ``fields`` name the body in one of its forms."""
+        names = requested_fields(self.request) or ()
+        return self.action == "list" and bool(set(names) & set(serializers.FULL_TEXT_FIELDS))
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        # The list's shape leaves the body out: load it when it is asked for.
+        return queryset.defer(None) if self.full_text_listed else queryset
+
+    def list(self, request, *args, **kwargs):
+        size = request.query_params.get("page_size", "")
+        if self.full_text_listed and size.isdigit() and int(size) > serializers.FULL_TEXT_PAGE_SIZE:
+            raise ValidationError(
+                {
+                    "page_size": [
+                        f"Must be at most {serializers.FULL_TEXT_PAGE_SIZE} when fields names "
+                        "body, body_html or blocks."
+                    ]
+                }
+            )
+        return super().list(request, *args, **kwargs)
 
 
 @extend_schema_view(
