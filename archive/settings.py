@@ -186,6 +186,12 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "archive.storage.MediaStorage"},
+    # Admin uploads waiting for the editor's confirmation: never served, and shared by
+    # every app server when media is in S3 (a private prefix of the bucket).
+    "import_stash": {
+        "BACKEND": "archive.storage.MediaStorage",
+        "OPTIONS": {"location": env.path("IMPORT_STASH_ROOT", default=BASE_DIR / "import-stash")},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -213,6 +219,15 @@ if MEDIA_STORAGE == "s3":
             # Archive images are public: plain URLs that a CDN can cache.
             "querystring_auth": False,
             "file_overwrite": False,
+        },
+    }
+    STORAGES["import_stash"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **STORAGES["default"]["OPTIONS"],
+            "location": "import-stash",
+            "default_acl": "private",
+            "querystring_auth": True,
         },
     }
 

@@ -74,3 +74,14 @@ def newsroom_user(db, django_user_model):
         return user
 
     return make
+
+
+@pytest.fixture
+def import_stash(settings, tmp_path):
+    """The admin's import stash (``STORAGES["import_stash"]``) in a folder of the test's own."""
+    stash = tmp_path / "import-stash"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "import_stash": {"BACKEND": "archive.storage.MediaStorage", "OPTIONS": {"location": stash}},
+    }
+    return stash

@@ -1,9 +1,11 @@
 """The admin as editors use it, through the test client posting forms as a browser does
 (``tests.admin_forms``: every control sent back, textareas with CRLF line ends)."""
 
+import datetime as dt
 import warnings
 
 import pytest
+import time_machine
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -375,30 +377,56 @@ def test_view_site_opens_the_api_root(admin_client, db):
 # The import page.
 
 
-def _stashed(media):
-    return sorted(path.name for path in (media / "import-uploads").rglob("*") if path.is_file())
+def _stashed(stash):
+    """The stashed files, named by their position in the upload."""
+    return sorted(path.name for path in stash.rglob("*") if path.is_file())
 
 
 def _upload(name, data):
     return SimpleUploadedFile(name, data, content_type="text/plain")
 
 
-def test_the_import_button_counts_only_files_that_passed(editor_client, seed, media):
+def test_the_import_button_counts_only_files_that_passed(editor_client, seed, import_stash):
     good = (SAMPLES_DIR / "2216-when-paris-rose.txt").read_bytes()
     response = editor_client.post(
         ADMIN_IMPORT, {"files": [_upload("paris.txt", good), _upload("bad.txt", b"\xff")]}
     )
     assert 'value="Import 1 file(s)"' in response.content.decode()
-    assert _stashed(media) == ["paris.txt"]
+    assert _stashed(import_stash) == ["0"]
 
 
-def test_cancelling_an_import_deletes_its_upload(editor_client, seed, media):
+def test_cancelling_an_import_deletes_its_upload(editor_client, seed, import_stash):
     good = (SAMPLES_DIR / "2216-when-paris-rose.txt").read_bytes()
     preview = editor_client.post(ADMIN_IMPORT, {"files": [_upload("paris.txt", good)]})
-    assert _stashed(media) == ["paris.txt"]
+    assert _stashed(import_stash) == ["0"]
     response = editor_client.post(
         ADMIN_IMPORT, {"token": preview.context["token"], "cancel": "Cancel"}, follow=True
     )
     assert "Import cancelled: nothing was imported." in response.content.decode()
-    assert _stashed(media) == []
+    assert _stashed(import_stash) == []
     assert Article.objects.count() == 1
+
+
+def test_a_stash_keeps_no_uploaded_name_and_is_never_served(
+    editor_client, seed, import_stash, settings, client
+):
+    """The uploader's name (here markup) stays in the signed token, not in storage; the
+    stash is outside media, so no URL serves it, in development either."""
+    good = (SAMPLES_DIR / "2216-when-paris-rose.txt").read_bytes()
+    hostile = "<img src=x onerror=alert(1)>.txt"
+    page = editor_client.post(ADMIN_IMPORT, {"files": [_upload(hostile, good)]}).content.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt;.txt" in page and hostile not in page
+    [stored] = [path for path in import_stash.rglob("*") if path.is_file()]
+    assert "<" not in str(stored)
+    relative = stored.relative_to(import_stash)
+    assert client.get(f"/{settings.MEDIA_URL}{relative}").status_code == 404
+
+
+def test_a_stash_nobody_confirmed_is_deleted_by_a_later_dry_run(editor_client, seed, import_stash):
+    good = (SAMPLES_DIR / "2216-when-paris-rose.txt").read_bytes()
+    with time_machine.travel(dt.timedelta(hours=-25)):
+        editor_client.post(ADMIN_IMPORT, {"files": [_upload("old.txt", good)]})
+    [old] = [path.parent for path in import_stash.rglob("*") if path.is_file()]
+    editor_client.post(ADMIN_IMPORT, {"files": [_upload("new.txt", good)]})
+    assert not old.exists()
+    assert _stashed(import_stash) == ["0"]

@@ -55,7 +55,16 @@ def test_an_image_upload_is_refused_with_nothing_left_behind(editor_client, seed
     assert files_in(broken_media) == []
 
 
-def test_an_import_upload_is_refused_with_nothing_left_behind(editor_client, seed, broken_media):
+def test_an_import_upload_is_refused_with_nothing_left_behind(
+    editor_client, seed, broken_media, settings
+):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "import_stash": {
+            "BACKEND": "archive.storage.MediaStorage",
+            "OPTIONS": {"location": broken_media},
+        },
+    }
     page = SAMPLES_DIR / "2216-when-paris-rose.txt"
     padded = page.read_bytes() + b"\n" * 100_000
     response = editor_client.post(

@@ -1,5 +1,6 @@
 """The "Import archive files" page, reached from the article list."""
 
+import time
 import uuid
 
 from django import forms
@@ -7,7 +8,7 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import storages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -15,6 +16,10 @@ from django.urls import path
 from ..importing.reports import ACTIONS, KINDS, ImportReport
 from ..importing.runner import Upload, import_files
 from ..publishing import may_import, may_publish
+
+
+def storage():
+    return storages["import_stash"]
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -40,11 +45,12 @@ class ImportFilesForm(forms.Form):
 class ArchiveImportAdminMixin:
     """The "Import archive files" page: upload, see the dry run's report, then confirm.
 
-    Files that pass the dry run wait in media storage under a signed token until the
-    editor confirms, so a large upload is not posted twice.
+    Files that pass the dry run wait in the ``import_stash`` storage (never served) under
+    a signed token until the editor confirms, so a large upload is not posted twice. They
+    are stored by position, not by the uploader's name, and a stash older than the token
+    is deleted by the next dry run.
     """
 
-    import_storage_folder = "import-uploads"
     import_token_salt = "articles.admin.import"
     import_token_max_age = 24 * 60 * 60
 
@@ -107,10 +113,12 @@ class ArchiveImportAdminMixin:
             files, publication=publication, dry_run=True, may_publish=may_publish(request.user)
         )
         report = ImportReport(dry_run=True).add_all(reports)
-        folder = f"{self.import_storage_folder}/{uuid.uuid4().hex}"
+        self._discard_expired()
+        # The folder's name says when it was made, which any storage can list.
+        folder = f"{int(time.time())}-{uuid.uuid4().hex}"
         passed = [
-            (file.name, default_storage.save(f"{folder}/{file.name}", ContentFile(file.data)))
-            for file, result in zip(files, report.files, strict=True)
+            (file.name, storage().save(f"{folder}/{position}", ContentFile(file.data)))
+            for position, (file, result) in enumerate(zip(files, report.files, strict=True))
             if not result.error
         ]
         if not passed:
@@ -131,10 +139,24 @@ class ArchiveImportAdminMixin:
         return stash if stash["user"] == request.user.pk else None
 
     def _discard_stashed(self, request):
-        """Delete the uploads a cancelled confirmation names from media storage."""
+        """Delete the uploads a cancelled confirmation names."""
         stash = self._stash(request)
         for _, stored in stash["files"] if stash else ():
-            default_storage.delete(stored)
+            storage().delete(stored)
+
+    def _discard_expired(self):
+        """Delete the stashes whose token has expired: confirmed or cancelled by nobody."""
+        stale_before = time.time() - self.import_token_max_age
+        try:
+            folders = storage().listdir("")[0]
+        except FileNotFoundError:
+            return  # no stash yet
+        for folder in folders:
+            made = folder.partition("-")[0]
+            if made.isdigit() and int(made) < stale_before:
+                for name in storage().listdir(folder)[1]:
+                    storage().delete(f"{folder}/{name}")
+                storage().delete(folder)
 
     def _import_stashed(self, request):
         """Import the files a confirmed token names; None if the token is not good."""
@@ -144,12 +166,12 @@ class ArchiveImportAdminMixin:
         files = []
         try:
             for name, stored in stash["files"]:
-                with default_storage.open(stored) as stream:
+                with storage().open(stored) as stream:
                     files.append(Upload(name, stream.read()))
         except FileNotFoundError:
             return None  # confirmed twice: the first confirmation imported them
         for _, stored in stash["files"]:
-            default_storage.delete(stored)
+            storage().delete(stored)
         reports = import_files(
             files,
             publication=stash["publication"],

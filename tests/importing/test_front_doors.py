@@ -130,10 +130,9 @@ def test_article_list_links_to_the_import_page(editor_client, seed):
 
 
 def test_admin_upload_shows_the_dry_run_then_imports_on_confirmation(
-    editor_client, seed, settings, tmp_path
+    editor_client, seed, import_stash
 ):
     """Upload: a report of what would change and nothing written; confirm: imported."""
-    settings.MEDIA_ROOT = tmp_path
     before = database_state()
     page = editor_client.get(ADMIN_IMPORT)
     assert page.status_code == 200
@@ -147,7 +146,7 @@ def test_admin_upload_shows_the_dry_run_then_imports_on_confirmation(
     assert done.status_code == 200
     assert "What the import did" in done.content.decode()
     assert Article.objects.count() == 3
-    assert not list((tmp_path / "import-uploads").rglob("*.txt"))
+    assert not [path for path in import_stash.rglob("*") if path.is_file()]
     again = editor_client.post(ADMIN_IMPORT, {"token": preview.context["token"]}, follow=True)
     assert "That upload has expired" in again.content.decode()
     assert Article.objects.count() == 3
