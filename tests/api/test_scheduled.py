@@ -133,7 +133,7 @@ def test_the_schedule_is_looked_up_once_per_generation(api, scheduled, django_as
         cache.clear()
         with django_assert_num_queries(2):
             api.get(seed_detail)
-        with django_assert_num_queries(2):  # the issue and its articles
+        with django_assert_num_queries(4):  # the issue, its articles, the issues either side
             api.get(f"/api/v1/issues/{ISSUE}/")
         clock.move_to(AT + dt.timedelta(seconds=1))
         with django_assert_num_queries(2):
