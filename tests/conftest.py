@@ -5,6 +5,8 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD
+
 SEED_SOURCE = Path(__file__).resolve().parent.parent / "fixtures/sources/000_6883693f68a49c3c.txt"
 SAMPLES_DIR = Path(__file__).resolve().parent / "data/samples"
 
@@ -85,3 +87,32 @@ def import_stash(settings, tmp_path):
         "import_stash": {"BACKEND": "archive.storage.MediaStorage", "OPTIONS": {"location": stash}},
     }
     return stash
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    """A page in Debian's Chromium, driven by Playwright (``tests.browser``)."""
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
+    # makes between browser steps are still synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+        browser.close()
+
+
+@pytest.fixture
+def logged_in_page(browser_page, live_server, seed, django_user_model):
+    """The admin's index, signed in as a superuser, with the seed loaded."""
+    django_user_model.objects.create_superuser("chief", "chief@example.org", PASSWORD)
+    page = browser_page
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "chief")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+    return page

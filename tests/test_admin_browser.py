@@ -1,61 +1,12 @@
 """An editor's session in a real browser: Debian's Chromium driven by Playwright."""
 
-import os
-import shutil
 from urllib.parse import urlsplit
 
-import pytest
-
 from articles.models import Article
+from tests.browser import BROWSER_TESTS
 from tests.factories import AuthorFactory, BookFactory
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# The machine's network is closed: keep Chromium from calling home at every start.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "a-long-browser-test-password"
-
-pytestmark = [
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM) and not os.environ.get("ARCHIVE_REQUIRE_BROWSER"),
-        reason="Debian's chromium package is not installed (CI installs it)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
-    # makes between browser steps are still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
-
-
-@pytest.fixture
-def logged_in_page(browser_page, live_server, seed, django_user_model):
-    django_user_model.objects.create_superuser("chief", "chief@example.org", PASSWORD)
-    page = browser_page
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", "chief")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#site-name")
-    return page
+pytestmark = BROWSER_TESTS
 
 
 def test_editor_corrects_a_headline_and_extends_the_reading_list(logged_in_page, live_server):

@@ -8,11 +8,9 @@ from PIL import Image as PillowImage
 from reversion.models import Revision
 
 from articles.models import Article
-from tests.test_admin_browser import (  # noqa: F401  (fixtures)
-    browser_page,
-    logged_in_page,
-    pytestmark,
-)
+from tests.browser import BROWSER_TESTS
+
+pytestmark = BROWSER_TESTS
 
 SEED_API = "/api/v1/articles/trotskys-socialism/"
 

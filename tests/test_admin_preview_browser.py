@@ -2,11 +2,9 @@
 new tab from the change page, with the form's unsaved contents."""
 
 from articles.models import Article
-from tests import test_admin_browser
+from tests.browser import BROWSER_TESTS
 
-pytestmark = test_admin_browser.pytestmark
-browser_page = test_admin_browser.browser_page
-logged_in_page = test_admin_browser.logged_in_page
+pytestmark = BROWSER_TESTS
 
 
 def open_preview(page, button):

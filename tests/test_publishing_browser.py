@@ -6,14 +6,16 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from articles.models import Article, Issue
+from tests.browser import BROWSER_TESTS
 from tests.factories import ArticleFactory
-from tests.test_admin_browser import browser_page, pytestmark  # noqa: F401
+
+pytestmark = BROWSER_TESTS
 
 PASSWORD = "a-long-browser-test-password"
 
 
 @pytest.fixture
-def sign_in(browser_page, live_server, seed, newsroom_user):  # noqa: F811
+def sign_in(browser_page, live_server, seed, newsroom_user):
     """Make a user (``newsroom_user``'s arguments) and sign them in to the admin."""
 
     def sign_in_as(username, **role):

@@ -7,7 +7,9 @@ from articles.models import Article
 from history.models import Change
 
 # Skipped without Chromium unless required; a live server's transactional database.
-from tests.test_admin_browser import pytestmark  # noqa: F401
+from tests.browser import BROWSER_TESTS
+
+pytestmark = BROWSER_TESTS
 
 
 def change_page(live_server, article):
