@@ -390,8 +390,15 @@ class Benchmark:
         articles = f"SELECT id FROM articles_article WHERE issue_id IN ({issues})"
         groups = f"SELECT id FROM articles_readinglistgroup WHERE article_id IN ({articles})"
         entries = f"SELECT id FROM articles_readinglistentry WHERE group_id IN ({groups})"
+        revisions = f"SELECT revision_id FROM history_change WHERE article_id IN ({articles})"
         with self.raw.transaction():
             for sql in [
+                # The revisions the import recorded: their versions, then the revisions
+                # with their notes.
+                f"DELETE FROM reversion_version WHERE revision_id IN ({revisions})",
+                f"WITH gone AS (DELETE FROM history_change WHERE revision_id IN ({revisions}) "
+                "RETURNING revision_id) "
+                "DELETE FROM reversion_revision WHERE id IN (SELECT revision_id FROM gone)",
                 f"DELETE FROM articles_readinglistentrybook WHERE entry_id IN ({entries})",
                 f"DELETE FROM articles_readinglistentry WHERE id IN ({entries})",
                 f"DELETE FROM articles_readinglistgroup WHERE id IN ({groups})",
