@@ -17,7 +17,7 @@ from articles.models import (
     ReadingListEntryBook,
     ReadingListGroup,
 )
-from tests.load.driver import _FormFields
+from tests.admin_forms import change_form
 from tests.test_image_uploads import picture
 
 SEED = "trotskys-socialism"
@@ -37,9 +37,7 @@ def change_url(article):
 
 def form_fields(client, url):
     """What the browser would post from the change (or add) page as it was opened."""
-    parser = _FormFields()
-    parser.feed(client.get(url).content.decode())
-    return dict(parser.fields)
+    return change_form(client, url)
 
 
 def archive_rows():
