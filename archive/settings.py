@@ -243,8 +243,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
     ],
-    # JSON bodies only (form encodings cannot say null or an empty byline), with a nesting
-    # limit (api.parsers).
+    # JSON bodies only (form encodings cannot say null or an empty byline), within size
+    # and nesting limits (api.parsers).
     "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.NumberedPagination",
