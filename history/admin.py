@@ -21,7 +21,21 @@ def _changed(form, formsets) -> list[str]:
     return names
 
 
-class AuditedAdminMixin:
+class RecordedDeletionsMixin:
+    """For a record's admin page: a revision of each deletion, with the editor and source
+    ``admin``, made before the record is gone."""
+
+    def delete_model(self, request, obj):
+        record_deletion(obj, user=request.user, source="admin")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            record_deletion(obj, user=request.user, source="admin")
+        super().delete_queryset(request, queryset)
+
+
+class AuditedAdminMixin(RecordedDeletionsMixin):
     """For a record's admin page: a revision of each add, change (if it changed anything)
     and delete, with the editor and source ``admin``."""
 
@@ -34,15 +48,6 @@ class AuditedAdminMixin:
         record_versions(
             [form.instance], user=request.user, source="admin", action=action, fields=fields
         )
-
-    def delete_model(self, request, obj):
-        record_deletion(obj, user=request.user, source="admin")
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            record_deletion(obj, user=request.user, source="admin")
-        super().delete_queryset(request, queryset)
 
 
 class ArticlePartAdminMixin:

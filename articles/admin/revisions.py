@@ -20,9 +20,10 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from reversion.errors import RevertError
 
+from history.admin import RecordedDeletionsMixin
 from history.diffs import state_diff
 from history.models import Change
-from history.recording import ArticleWrite, record_deletion
+from history.recording import ArticleWrite
 from history.states import Names, live_states, resolve, revision_states
 
 from ..caching import archive_changed
@@ -156,7 +157,7 @@ def rows_deleted_meanwhile(formsets) -> list[str]:
     return gone
 
 
-class ArticleRevisionsAdminMixin:
+class ArticleRevisionsAdminMixin(RecordedDeletionsMixin):
     """For ``ArticleAdmin``: revisions recorded on save, the history pages, restore, and
     the check that refuses a save over a newer version."""
 
@@ -188,15 +189,6 @@ class ArticleRevisionsAdminMixin:
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         form.article_write.record(form.instance.pk, user=request.user, source="admin")
-
-    def delete_model(self, request, obj):
-        record_deletion(obj, user=request.user, source="admin")
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for article in queryset:
-            record_deletion(article, user=request.user, source="admin")
-        super().delete_queryset(request, queryset)
 
     def get_urls(self):
         def view(function):

@@ -1,15 +1,11 @@
 """Redis unreachable: the archive degrades to the database instead of failing."""
 
 import logging
-import uuid
 
 import pytest
-from django.core.cache import cache
-from django.test import override_settings
 
-from archive.settings import redis_cache
-from articles.caching import GENERATION_KEY
 from articles.models import Article
+from tests.api.utils import redis_at
 from tests.conftest import SAMPLES_DIR
 from tests.importing.conftest import import_file
 
@@ -18,15 +14,9 @@ SEED = "/api/v1/articles/trotskys-socialism/"
 CLOSED_PORT = "redis://127.0.0.1:1/0"
 
 
-def cache_at(location):
-    return override_settings(
-        CACHES={"default": {**redis_cache(location), "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
-    )
-
-
 @pytest.fixture
 def redis_down():
-    with cache_at(CLOSED_PORT):
+    with redis_at(CLOSED_PORT):
         yield
 
 
@@ -56,9 +46,8 @@ def test_an_edit_commits_and_an_import_runs(editor_api, seed, redis_down):
 
 def test_the_edit_retires_the_cached_responses_once_redis_is_back(api, editor_api, seed):
     """A response cached before the outage must not outlive an edit made during it."""
-    with cache_at("redis://127.0.0.1:6379/15"):
+    with redis_at():
         assert api.get(SEED).json()["headline"] == "Trotsky’s socialism"
-        with cache_at(CLOSED_PORT):
+        with redis_at(CLOSED_PORT):
             editor_api.patch(SEED, {"headline": "Corrected"}, format="json")
         assert api.get(SEED).json()["headline"] == "Corrected"
-        cache.delete(GENERATION_KEY)

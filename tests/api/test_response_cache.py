@@ -1,35 +1,24 @@
 """Anonymous API responses in the shared Redis cache, and no stale response after an edit."""
 
-import uuid
-
 import pytest
 from django.core.cache import cache
-from django.test import override_settings
 
 from articles.models import Article, Author, Issue
+from tests.api.utils import redis_at
 from tests.conftest import SAMPLES_DIR
 from tests.factories import ArticleFactory
 from tests.importing.conftest import import_file
 
 SEED = "/api/v1/articles/trotskys-socialism/"
-REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture(autouse=True)
 def redis_cache():
     """The real Redis the deployment uses, under a key prefix of this test's own."""
-    shared = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        }
-    }
-    with override_settings(CACHES=shared):
+    with redis_at():
         cache.set("ping", "pong")
         assert cache.get("ping") == "pong", "Redis must be running on 127.0.0.1:6379"
         yield
-        cache.clear()
 
 
 def headlines(api, url):

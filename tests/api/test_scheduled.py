@@ -6,21 +6,19 @@ The clock is time-machine's, moved by hand and standing still in between.
 """
 
 import datetime as dt
-import uuid
 
 import pytest
 import time_machine
 from django.core.cache import cache
-from django.test import override_settings
 
 from articles.models import Article, Author, Issue
+from tests.api.utils import redis_at
 from tests.factories import ArticleFactory
 
 AT = dt.datetime(2031, 3, 9, 18, 30, tzinfo=dt.UTC)
 ISSUE = "socialist-worker-2215"
 ISSUE_LIST = f"/api/v1/articles/?issue={ISSUE}"
 DETAIL = "/api/v1/articles/the-miners-return/"
-REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture(params=["local memory", "redis"])
@@ -30,18 +28,10 @@ def any_cache(request):
     if request.param == "local memory":
         yield
         return
-    shared = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        }
-    }
-    with override_settings(CACHES=shared):
+    with redis_at():
         cache.set("ping", "pong")
         assert cache.get("ping") == "pong", "Redis must be running on 127.0.0.1:6379"
         yield
-        cache.clear()
 
 
 @pytest.fixture

@@ -1,7 +1,14 @@
+import uuid
+from contextlib import contextmanager
+
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.test import override_settings
 
+from archive.settings import redis_cache
 from articles.caching import generation_for
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 def slugs(response):
@@ -21,3 +28,13 @@ def clear_cached_answers():
     one answer's own work behind a cache miss."""
     cache.clear()
     generation_for(AnonymousUser())
+
+
+@contextmanager
+def redis_at(location=REDIS_URL):
+    """The cache as a deployment configures Redis (``archive.settings.redis_cache``), under
+    a key prefix of this test's own; the test's keys are deleted after it."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    with override_settings(CACHES={"default": {**redis_cache(location), "KEY_PREFIX": prefix}}):
+        yield
+        cache.delete_pattern("*")
