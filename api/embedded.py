@@ -19,34 +19,52 @@ from articles.models import (
     ReadingListGroup,
 )
 
-from .fields import ReadSerializer
+from .fields import IdentityLinkField, ReadSerializer
+
+URL_HELP = "The {kind}'s detail in this API."
 
 
 @extend_schema_serializer(
-    description="A publication embedded in another object: its slug and name."
+    description="A publication embedded in another object: its slug, API URL and name."
 )
 class PublicationSummarySerializer(ReadSerializer):
+    url = IdentityLinkField(
+        view_name="api:publication-detail",
+        lookup_field="slug",
+        help_text=URL_HELP.format(kind="publication"),
+    )
+
     class Meta:
         model = Publication
-        fields = ("slug", "name")
-
-
-@extend_schema_serializer(description="An author in a byline or a book's credits: slug and name.")
-class AuthorSummarySerializer(ReadSerializer):
-    class Meta:
-        model = Author
-        fields = ("slug", "name")
+        fields = ("slug", "url", "name")
 
 
 @extend_schema_serializer(
-    description="The issue an article appeared in: slug, number, cover date and publication."
+    description="An author in a byline or a book's credits: slug, API URL and name."
+)
+class AuthorSummarySerializer(ReadSerializer):
+    url = IdentityLinkField(
+        view_name="api:author-detail", lookup_field="slug", help_text=URL_HELP.format(kind="author")
+    )
+
+    class Meta:
+        model = Author
+        fields = ("slug", "url", "name")
+
+
+@extend_schema_serializer(
+    description="The issue an article appeared in: slug, API URL, number, cover date and "
+    "publication."
 )
 class IssueSummarySerializer(ReadSerializer):
+    url = IdentityLinkField(
+        view_name="api:issue-detail", lookup_field="slug", help_text=URL_HELP.format(kind="issue")
+    )
     publication = PublicationSummarySerializer(read_only=True)
 
     class Meta:
         model = Issue
-        fields = ("slug", "number", "date", "publication")
+        fields = ("slug", "url", "number", "date", "publication")
 
 
 @extend_schema_serializer(
@@ -81,14 +99,17 @@ class BlockSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(
-    description="A book that a reading-list entry names: slug, title and authors."
+    description="A book that a reading-list entry names: slug, API URL, title and authors."
 )
 class RecommendedBookSerializer(ReadSerializer):
+    url = IdentityLinkField(
+        view_name="api:book-detail", lookup_field="slug", help_text=URL_HELP.format(kind="book")
+    )
     authors = AuthorSummarySerializer(many=True, read_only=True)
 
     class Meta:
         model = Book
-        fields = ("slug", "title", "authors")
+        fields = ("slug", "url", "title", "authors")
 
 
 @extend_schema_serializer(

@@ -9,6 +9,7 @@ Docstrings here are for whoever reads the code: the OpenAPI schema never shows t
 import copy
 import datetime as dt
 import re
+from collections.abc import Mapping
 
 from django.db import models
 from drf_spectacular.utils import extend_schema_field
@@ -50,7 +51,11 @@ class IdentityLinkField(serializers.HyperlinkedIdentityField):
         self._template = None
 
     def get_url(self, obj, view_name, request, format):
-        value = str(getattr(obj, self.lookup_field))
+        # A record embedded as JSON built in the database (a byline) is a dictionary; its
+        # slug is always plain, so it never reaches the usual way below.
+        value = str(
+            obj[self.lookup_field] if isinstance(obj, Mapping) else getattr(obj, self.lookup_field)
+        )
         if not self.PLAIN_VALUE.fullmatch(value):
             return super().get_url(obj, view_name, request, format)
         if self._template is None or self._template[:2] != (request, format):

@@ -1,58 +1,147 @@
-"""Article writes over the API: no lost updates, and a revision of each.
+"""Writes over the API: no lost updates, nothing half-written, a revision of each, and a
+409 for a delete that other records still need.
 
-``PUT``, ``PATCH`` and ``DELETE`` lock the article's row for their transaction, so two
-writes of one article run one after the other. A write that sends ``If-Match`` with the
-``ETag`` its client got from ``GET`` of the same URL goes ahead only if the article would
+``PUT``, ``PATCH`` and ``DELETE`` lock the record's row for their transaction, so two
+writes of one record run one after the other. A write that sends ``If-Match`` with the
+``ETag`` its client got from ``GET`` of the same URL goes ahead only if the record would
 still answer with that ``ETag``; otherwise it is a 412 and nothing is written.
 
 The ``ETag`` is the one Django's conditional GET middleware gives the detail (a hash of
-the response's bytes), computed the same way from the article's detail as this client
+the response's bytes), computed the same way from the record's detail as this client
 would read it now.
 """
 
 import hashlib
 
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils.http import parse_etags, quote_etag
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.renderers import JSONRenderer
 
-from articles.models import Article
-from history.recording import ArticleWrite, record_deletion
-
-from . import serializers
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    BookAuthor,
+    Image,
+    Issue,
+    ReadingListEntryBook,
+)
+from history.models import Change
+from history.recording import ArticleWrite, record_deletion, record_versions
 
 IF_MATCH_NOTE = (
-    "Send `If-Match` with the `ETag` your GET of the article answered, and the write "
-    "goes ahead only if nobody has changed the article since: else 412, and nothing is "
-    "written."
+    "Send `If-Match` with the `ETag` your GET of it answered, and the write goes ahead "
+    "only if nobody has changed it since: else 412, and nothing is written."
 )
 IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
     OpenApiParameter.HEADER,
-    description="The article's `ETag` as your last GET of it answered (or `*`).",
+    description="The record's `ETag` as your last GET of it answered (or `*`).",
 )
 PRECONDITION_FAILED = OpenApiResponse(
-    description="The article has changed since the `ETag` sent in `If-Match`: nothing "
-    "was written. Read the article again.",
+    description="The record has changed since the `ETag` sent in `If-Match`: nothing "
+    "was written. Read it again.",
 )
+CONFLICT = OpenApiResponse(
+    response={
+        "type": "object",
+        "properties": {
+            "detail": {"type": "string"},
+            "needed_by": {
+                "type": "array",
+                "description": "The records that still need it (at most "
+                "20), each by its type, its slug and its title or name.",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "type": {"type": "string", "enum": ["article", "book", "issue"]},
+                        "slug": {"type": "string"},
+                        "title": {"type": "string"},
+                    },
+                    "required": ["type", "slug", "title"],
+                },
+            },
+            "needed_by_count": {
+                "type": "integer",
+                "description": "How many records still need it, all told.",
+            },
+        },
+        "required": ["detail", "needed_by", "needed_by_count"],
+    },
+    description="Other records still need this one (an issue's articles, an author's "
+    "bylines or books, a book's reading-list entries): nothing was deleted. Delete or "
+    "change them first.",
+)
+# A 409 names this many of the records that still need the one to delete.
+NEEDED_BY_LISTED = 20
 
 
 class PreconditionFailed(APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = (
-        "The article has changed since you read it (If-Match does not match its ETag): "
+        "The record has changed since you read it (If-Match does not match its ETag): "
         "read it again and reapply your change."
     )
     default_code = "precondition_failed"
 
 
-class ArticleWritesMixin:
-    """For ``ArticleViewSet``: If-Match, the row lock, and a revision (source ``api``) of
-    each write that changes something."""
+class StillNeeded(APIException):
+    """A 409 naming the records that a delete would leave without something they need."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "still_needed"
+
+    def __init__(self, record, blocking):
+        needing = _needing_records(blocking)
+        names = ", ".join(f"{kind} “{title}”" for kind, _, title in needing[:3])
+        more = len(needing) - 3
+        detail = (
+            f"“{record}” is still needed by {len(needing)} record(s): {names}"
+            f"{f' and {more} more' if more > 0 else ''}. Nothing was deleted: delete or "
+            "change them first."
+        )
+        super().__init__(detail)
+        self.detail = {
+            "detail": self.detail,
+            "needed_by": [
+                {"type": kind, "slug": slug, "title": title}
+                for kind, slug, title in needing[:NEEDED_BY_LISTED]
+            ],
+            "needed_by_count": len(needing),
+        }
+
+
+def _needing_records(blocking) -> list[tuple[str, str, str]]:
+    """The records behind the rows that block a delete, as (type, slug, title), each once:
+    an article for its byline or reading-list entry, a book for its credit."""
+    owners = {
+        Article: lambda row: row,
+        Issue: lambda row: row,
+        ArticleAuthor: lambda row: row.article,
+        BookAuthor: lambda row: row.book,
+        ReadingListEntryBook: lambda row: row.entry.group.article,
+    }
+    found = {}
+    for row in sorted(blocking, key=lambda row: (type(row).__name__, row.pk)):
+        owner = owners[type(row)](row)
+        found.setdefault(
+            (owner._meta.model_name, owner.pk), (owner._meta.model_name, owner.slug, str(owner))
+        )
+    return list(found.values())
+
+
+class ConditionalWritesMixin:
+    """For a writable viewset: each write in one transaction; ``PUT``, ``PATCH`` and
+    ``DELETE`` with the row locked and ``If-Match`` checked; a delete that other records
+    still need answered with a 409 naming them."""
+
+    def create(self, request, *args, **kwargs):
+        with transaction.atomic():
+            return super().create(request, *args, **kwargs)
 
     def update(self, request, *args, **kwargs):
         with transaction.atomic():
@@ -60,28 +149,21 @@ class ArticleWritesMixin:
             return super().update(request, *args, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
-        with transaction.atomic():
-            self._lock_and_check(request)
-            return super().destroy(request, *args, **kwargs)
-
-    def perform_create(self, serializer):
-        with transaction.atomic():
-            serializer.save()
-            ArticleWrite().record(serializer.instance.pk, user=self.request.user, source="api")
-
-    def perform_update(self, serializer):
-        write = ArticleWrite(serializer.instance.pk)
-        serializer.save()
-        write.record(serializer.instance.pk, user=self.request.user, source="api")
-
-    def perform_destroy(self, instance):
-        record_deletion(instance, user=self.request.user, source="api")
-        instance.delete()
+        try:
+            with transaction.atomic():
+                self._lock_and_check(request)
+                return super().destroy(request, *args, **kwargs)
+        except ProtectedError as error:
+            raise StillNeeded(self.get_object(), error.protected_objects) from None
+        except RestrictedError as error:
+            raise StillNeeded(self.get_object(), error.restricted_objects) from None
 
     def _lock_and_check(self, request) -> None:
-        """Lock the article's row; a 412 if ``If-Match`` names another version of it."""
-        slug = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        list(Article.objects.select_for_update().filter(slug=slug).values_list("pk"))
+        """Lock the record's row; a 412 if ``If-Match`` names another version of it."""
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        model = self.queryset.model
+        rows = model.objects.select_for_update().filter(**{self.lookup_field: self.kwargs[lookup]})
+        list(rows.values_list("pk"))
         header = request.headers.get("If-Match")
         if header is None:
             return
@@ -93,9 +175,79 @@ class ArticleWritesMixin:
             raise PreconditionFailed
 
     def current_etag(self) -> str:
-        """The ``ETag`` a ``GET`` of this article's URL would answer this client with."""
-        article = self.get_object()
+        """The ``ETag`` a ``GET`` of this record's URL would answer this client with."""
+        record = self.get_object()
         context = self.get_serializer_context()
-        data = serializers.ArticleDetailSerializer(article, context=context).data
+        data = self.detail_serializer_class(record, context=context).data
         content = JSONRenderer().render(data)
         return quote_etag(hashlib.md5(content, usedforsecurity=False).hexdigest())
+
+
+class ArticleWritesMixin(ConditionalWritesMixin):
+    """For ``ArticleViewSet``: a revision (source ``api``) of each write that changes
+    something, the article with its parts."""
+
+    def perform_create(self, serializer):
+        serializer.save()
+        ArticleWrite().record(serializer.instance.pk, user=self.request.user, source="api")
+
+    def perform_update(self, serializer):
+        write = ArticleWrite(serializer.instance.pk)
+        serializer.save()
+        write.record(serializer.instance.pk, user=self.request.user, source="api")
+
+    def perform_destroy(self, instance):
+        record_deletion(instance, user=self.request.user, source="api")
+        instance.delete()
+
+
+class RecordWritesMixin(ConditionalWritesMixin):
+    """For the writable records that are not articles (publications, issues, authors,
+    books): a revision (source ``api``) of each create, of each update that changed
+    something, naming the fields it changed, and of each delete."""
+
+    def perform_create(self, serializer):
+        serializer.save()
+        record_versions(
+            [serializer.instance],
+            user=self.request.user,
+            source="api",
+            action=Change.Action.CREATED,
+            fields=list(serializer.validated_data),
+        )
+
+    def perform_update(self, serializer):
+        before = serializer.recorded_state(serializer.instance)
+        serializer.save()
+        after = serializer.recorded_state(serializer.instance)
+        fields = [name for name in after if before[name] != after[name]]
+        if fields:
+            record_versions(
+                [serializer.instance], user=self.request.user, source="api", fields=fields
+            )
+
+    def perform_destroy(self, instance):
+        record_deletion(instance, user=self.request.user, source="api")
+        instance.delete()
+
+
+class ImageWritesMixin(ConditionalWritesMixin):
+    """For ``ImageViewSet``: an image is a part of its article, so each write is a revision
+    of the article (source ``api``), as a change on the image's admin page is."""
+
+    def perform_create(self, serializer):
+        article_id = serializer.validated_data["article"].pk
+        write = ArticleWrite(article_id)
+        serializer.save()
+        write.record(article_id, user=self.request.user, source="api")
+
+    def perform_update(self, serializer):
+        article_id = serializer.instance.article_id
+        write = ArticleWrite(article_id)
+        serializer.save()
+        write.record(article_id, user=self.request.user, source="api")
+
+    def perform_destroy(self, instance: Image):
+        write = ArticleWrite(instance.article_id)
+        instance.delete()
+        write.record(instance.article_id, user=self.request.user, source="api")

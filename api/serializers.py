@@ -75,6 +75,14 @@ class PublicationDetailSerializer(PublicationListSerializer):
 # Articles
 
 
+def each_author_once(authors: list[Author]) -> list[Author]:
+    """A byline or a book's credits, refused when it names an author twice."""
+    repeated = sorted({author.slug for author in authors if authors.count(author) > 1})
+    if repeated:
+        raise serializers.ValidationError(f"Name each author once: {', '.join(repeated)}.")
+    return authors
+
+
 # The body in its three forms: on every detail, and on a list when `fields` names one.
 FULL_TEXT_FIELDS = ("body", "body_html", "blocks")
 # A page of full texts weighs far more than a page of summaries.
@@ -248,10 +256,7 @@ class ArticleWriteSerializer(serializers.ModelSerializer):
         return attrs
 
     def validate_authors(self, authors):
-        repeated = sorted({author.slug for author in authors if authors.count(author) > 1})
-        if repeated:
-            raise serializers.ValidationError(f"Name each author once: {', '.join(repeated)}.")
-        return authors
+        return each_author_once(authors)
 
     @transaction.atomic
     def create(self, validated_data):

@@ -6,9 +6,10 @@ from django.core.cache import cache
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.http import http_date
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import permissions, routers, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
@@ -16,10 +17,21 @@ from articles.caching import generation_for
 from articles.models import Article, Author, Book, Image, Issue, Publication
 from articles.readers import reads_drafts
 
-from . import filters, serializers
+from . import filters, serializers, write_serializers
 from .pagination import KeysetPagination, pagination_headers
-from .preconditions import IF_MATCH, IF_MATCH_NOTE, PRECONDITION_FAILED, ArticleWritesMixin
+from .parsers import BoundedJSONParser
+from .preconditions import (
+    CONFLICT,
+    IF_MATCH,
+    IF_MATCH_NOTE,
+    PRECONDITION_FAILED,
+    ArticleWritesMixin,
+    ImageWritesMixin,
+    RecordWritesMixin,
+)
 from .publishing import PublishPermissionMixin
+
+WRITE_ACTIONS = ("create", "update", "partial_update")
 
 
 def requested_fields(request) -> list[str] | None:
@@ -51,6 +63,7 @@ class ArchiveViewSetMixin:
     list_queryset = None
     list_serializer_class = None
     detail_serializer_class = None
+    write_serializer_class = None
 
     def get_queryset(self):
         shape = self.list_queryset if self.action == "list" else self.queryset
@@ -59,6 +72,8 @@ class ArchiveViewSetMixin:
     def get_serializer_class(self):
         if self.action == "retrieve":
             return self.detail_serializer_class
+        if self.action in WRITE_ACTIONS:
+            return self.write_serializer_class
         return self.list_serializer_class
 
     def get_serializer(self, *args, **kwargs):
@@ -153,18 +168,70 @@ class ArchiveRootView(routers.APIRootView):
         return response
 
 
+def record_writes(kind, write, detail, example, *, needed_by=""):
+    """The schema of a resource's create, update, partial update and delete: who may,
+    what to send (with ``example``, a complete request body) and what comes back."""
+    who = f"for editors with the `articles.{{}}_{kind}` permission"
+    validated = (
+        "Validated as the admin validates it, with the same messages: a 400 names each bad "
+        "field, and nothing is written."
+    )
+    conflict = ""
+    if needed_by:
+        conflict = f" If {needed_by} still need it, a 409 names them and nothing is deleted."
+    correction = dict(list(example.items())[-1:])
+    return {
+        "create": extend_schema(
+            description=f"Add a {kind}: {who.format('add')}. {validated} The answer is the "
+            f"new {kind}'s detail.",
+            request=write,
+            responses={201: detail},
+            examples=[OpenApiExample(f"A new {kind}", value=example, request_only=True)],
+        ),
+        "update": extend_schema(
+            description=f"Replace a {kind}'s fields: {who.format('change')}. {validated} "
+            + IF_MATCH_NOTE,
+            request=write,
+            parameters=[IF_MATCH],
+            responses={200: detail, 412: PRECONDITION_FAILED},
+            examples=[OpenApiExample(f"The whole {kind}", value=example, request_only=True)],
+        ),
+        "partial_update": extend_schema(
+            description=f"Correct some of a {kind}'s fields: {who.format('change')}. "
+            f"{validated} " + IF_MATCH_NOTE,
+            request=write,
+            parameters=[IF_MATCH],
+            responses={200: detail, 412: PRECONDITION_FAILED},
+            examples=[OpenApiExample("A correction", value=correction, request_only=True)],
+        ),
+        "destroy": extend_schema(
+            description=f"Delete a {kind}: {who.format('delete')}.{conflict} " + IF_MATCH_NOTE,
+            parameters=[IF_MATCH],
+            responses={204: None, 409: CONFLICT, 412: PRECONDITION_FAILED},
+        ),
+    }
+
+
 @extend_schema_view(
     list=extend_schema(description="The publications in the archive, e.g. Socialist Worker."),
     retrieve=extend_schema(description="A publication by slug, with the link to its issues."),
+    **record_writes(
+        "publication",
+        write_serializers.PublicationWriteSerializer,
+        serializers.PublicationDetailSerializer,
+        {"name": "Socialist Worker", "slug": "socialist-worker"},
+        needed_by="issues",
+    ),
 )
-class PublicationViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """Publications by slug; read-only here, since editors change them in the admin."""
+class PublicationViewSet(RecordWritesMixin, ArchiveViewSetMixin, viewsets.ModelViewSet):
+    """Publications by slug."""
 
     queryset = Publication.objects.for_api_detail()
     list_queryset = Publication.objects.for_api_list()
     filterset_class = filters.PublicationFilter
     list_serializer_class = serializers.PublicationListSerializer
     detail_serializer_class = serializers.PublicationDetailSerializer
+    write_serializer_class = write_serializers.PublicationWriteSerializer
 
 
 @extend_schema_view(
@@ -173,8 +240,15 @@ class PublicationViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
         description="An issue by slug (e.g. `socialist-worker-2215`), with its articles in the "
         "order they went online: published ones, and for staff drafts too."
     ),
+    **record_writes(
+        "issue",
+        write_serializers.IssueWriteSerializer,
+        serializers.IssueDetailSerializer,
+        {"publication": "socialist-worker", "number": 2216, "date": "2010-08-24"},
+        needed_by="articles",
+    ),
 )
-class IssueViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class IssueViewSet(RecordWritesMixin, ArchiveViewSetMixin, viewsets.ModelViewSet):
     """Issues by slug. The detail embeds the issue's articles, so what it shows depends on
     who asks: only staff get drafts."""
 
@@ -183,9 +257,9 @@ class IssueViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = filters.IssueFilter
     list_serializer_class = serializers.IssueListSerializer
     detail_serializer_class = serializers.IssueDetailSerializer
+    write_serializer_class = write_serializers.IssueWriteSerializer
 
 
-# Writes take the write shape and answer with the article's detail shape.
 @extend_schema_view(
     list=extend_schema(
         description="Articles, newest first, or with `q` most relevant first. Readers other "
@@ -240,11 +314,7 @@ class ArticleViewSet(
     filterset_class = filters.ArticleFilter
     list_serializer_class = serializers.ArticleListSerializer
     detail_serializer_class = serializers.ArticleDetailSerializer
-
-    def get_serializer_class(self):
-        if self.action in ("create", "update", "partial_update"):
-            return serializers.ArticleWriteSerializer
-        return super().get_serializer_class()
+    write_serializer_class = serializers.ArticleWriteSerializer
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -282,8 +352,15 @@ class ArticleViewSet(
         description="An author by slug, with their latest articles (published ones, and for "
         "staff drafts too), the link to all their articles, and their books."
     ),
+    **record_writes(
+        "author",
+        write_serializers.AuthorWriteSerializer,
+        serializers.AuthorDetailSerializer,
+        {"name": "Isaac Deutscher", "slug": "isaac-deutscher", "bio": ""},
+        needed_by="articles' bylines or books' credits",
+    ),
 )
-class AuthorViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class AuthorViewSet(RecordWritesMixin, ArchiveViewSetMixin, viewsets.ModelViewSet):
     """Authors by slug. The detail embeds the author's latest articles, so what it shows
     depends on who asks: only staff get drafts."""
 
@@ -292,6 +369,7 @@ class AuthorViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = filters.AuthorFilter
     list_serializer_class = serializers.AuthorListSerializer
     detail_serializer_class = serializers.AuthorDetailSerializer
+    write_serializer_class = write_serializers.AuthorWriteSerializer
 
 
 @extend_schema_view(
@@ -300,8 +378,23 @@ class AuthorViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
         description="A book by slug, with the articles whose reading lists recommend it, "
         "newest first: published ones, and for staff drafts too."
     ),
+    **record_writes(
+        "book",
+        write_serializers.BookWriteSerializer,
+        serializers.BookDetailSerializer,
+        {
+            "title": "The Prophet Armed",
+            "authors": ["isaac-deutscher"],
+            "publisher": "Verso",
+            "year": 2003,
+            "isbn": "",
+            "series": "Trotsky",
+            "volume": 1,
+        },
+        needed_by="articles' reading lists",
+    ),
 )
-class BookViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class BookViewSet(RecordWritesMixin, ArchiveViewSetMixin, viewsets.ModelViewSet):
     """Books by slug. The detail lists the articles recommending the book among those the
     reader may see."""
 
@@ -310,6 +403,7 @@ class BookViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = filters.BookFilter
     list_serializer_class = serializers.BookListSerializer
     detail_serializer_class = serializers.BookDetailSerializer
+    write_serializer_class = write_serializers.BookWriteSerializer
 
 
 @extend_schema_view(
@@ -320,14 +414,28 @@ class BookViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
     retrieve=extend_schema(
         description="An image by id: a 404 for anyone but staff until its article is published."
     ),
+    **record_writes(
+        "image",
+        write_serializers.ImageWriteSerializer,
+        serializers.ImageDetailSerializer,
+        {
+            "article": "trotskys-socialism",
+            "position": 1,
+            "caption": "Leon Trotsky",
+            "credit": "",
+            "alt_text": "Leon Trotsky at his desk",
+        },
+    ),
 )
-class ImageViewSet(ArchiveViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class ImageViewSet(ImageWritesMixin, ArchiveViewSetMixin, viewsets.ModelViewSet):
     """Images by id, since they have no slug; an image is visible to whoever may see its
-    article."""
+    article. Writes take multipart form data, for the file, or JSON."""
 
     queryset = Image.objects.for_api_detail()
     list_queryset = Image.objects.for_api_list()
     lookup_field = "pk"
+    parser_classes = [MultiPartParser, BoundedJSONParser]
     filterset_class = filters.ImageFilter
     list_serializer_class = serializers.ImageListSerializer
     detail_serializer_class = serializers.ImageDetailSerializer
+    write_serializer_class = write_serializers.ImageWriteSerializer

@@ -179,6 +179,14 @@ class Issue(models.Model):
     def natural_key(self):
         return (self.slug,)
 
+    @staticmethod
+    def default_slug(publication: "Publication | None", number: int | None) -> str:
+        """The slug an issue gets when none is given, as the importer makes it:
+        ``socialist-worker-2215``; empty without a publication or number."""
+        if publication is None or not number:
+            return ""
+        return f"{publication.slug}-{number}"
+
 
 class AuthorQuerySet(ArchiveQuerySet):
     def for_reader(self, user):
@@ -262,6 +270,14 @@ class Book(models.Model):
     def ordered_authors(self) -> list["Author"]:
         """The book's authors in credit order (uses a ``credits`` prefetch when there is one)."""
         return [credit.author for credit in self.credits.all()]
+
+    def set_authors(self, authors: list[Author]) -> None:
+        """Replace the credits with ``authors``, in this order."""
+        self.credits.all().delete()
+        BookAuthor.objects.bulk_create(
+            BookAuthor(book=self, author=author, position=position)
+            for position, author in enumerate(authors)
+        )
 
 
 class BookAuthor(models.Model):

@@ -44,9 +44,10 @@ class IssueForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        publication, number = cleaned.get("publication"), cleaned.get("number")
-        if not cleaned.get("slug") and publication and number:
-            cleaned["slug"] = f"{publication.slug}-{number}"
+        if not cleaned.get("slug"):
+            slug = Issue.default_slug(cleaned.get("publication"), cleaned.get("number"))
+            if slug:
+                cleaned["slug"] = slug
         return cleaned
 
 

@@ -16,6 +16,7 @@ from tests.factories import ArticleFactory, AuthorFactory, BookFactory, ImageFac
 from .utils import clear_cached_answers, slugs
 
 SEED = "/api/v1/articles/trotskys-socialism/"
+API = "http://testserver/api/v1/"
 
 
 def test_the_seed_article_page_in_one_request(api, seed):
@@ -27,13 +28,21 @@ def test_the_seed_article_page_in_one_request(api, seed):
     )
     assert article["published_at"] == "2010-08-17T18:05:00+01:00"
     assert article["url"] == "http://testserver/api/v1/articles/trotskys-socialism/"
+    # Embedded records carry their own API URL, so a front end follows them as given.
     assert article["issue"] == {
         "slug": "socialist-worker-2215",
+        "url": f"{API}issues/socialist-worker-2215/",
         "number": 2215,
         "date": None,
-        "publication": {"slug": "socialist-worker", "name": "Socialist Worker"},
+        "publication": {
+            "slug": "socialist-worker",
+            "url": f"{API}publications/socialist-worker/",
+            "name": "Socialist Worker",
+        },
     }
-    assert article["authors"] == [{"slug": "esme-choonara", "name": "Esme Choonara"}]
+    assert article["authors"] == [
+        {"slug": "esme-choonara", "url": f"{API}authors/esme-choonara/", "name": "Esme Choonara"}
+    ]
     caption = "Leon Trotsky addresses Red Army troops in 1918"
     image = {"caption": caption, "credit": "", "alt_text": "", "url": None, "width": None}
     assert article["images"][0].items() >= {**image, "height": None}.items()
@@ -54,8 +63,13 @@ def test_the_seed_article_page_in_one_request(api, seed):
         "the-prophet-unarmed",
         "the-prophet-outcast",
     ]
+    assert deutscher["books"][0]["url"] == f"{API}books/the-prophet-armed/"
     assert deutscher["books"][0]["authors"] == [
-        {"slug": "isaac-deutscher", "name": "Isaac Deutscher"}
+        {
+            "slug": "isaac-deutscher",
+            "url": f"{API}authors/isaac-deutscher/",
+            "name": "Isaac Deutscher",
+        }
     ]
     assert reading_list["groups"][1]["entries"][0]["text"] == "My Life, Trotsky's autobiography"
     assert reading_list["note"].startswith("All available at Bookmarks")

@@ -18,7 +18,11 @@ def test_issue_2215_lists_its_articles(api, seed):
     assert slugs(api.get("/api/v1/issues/")) == ["socialist-worker-2215"]
     issue = api.get("/api/v1/issues/socialist-worker-2215/").json()
     assert issue["number"] == 2215 and issue["date"] is None
-    assert issue["publication"] == {"slug": "socialist-worker", "name": "Socialist Worker"}
+    assert issue["publication"] == {
+        "slug": "socialist-worker",
+        "url": "http://testserver/api/v1/publications/socialist-worker/",
+        "name": "Socialist Worker",
+    }
     [article] = issue["articles"]
     assert article["slug"] == "trotskys-socialism"
     assert article["lead_image"]["caption"] == "Leon Trotsky addresses Red Army troops in 1918"
@@ -54,7 +58,13 @@ def test_author_page_shows_the_latest_20_articles(api, seed):
 def test_book_page_lists_recommending_articles_and_authors(api, seed):
     book = api.get("/api/v1/books/the-prophet-armed/").json()
     assert book["title"] == "The Prophet Armed" and book["volume"] == 1
-    assert book["authors"] == [{"slug": "isaac-deutscher", "name": "Isaac Deutscher"}]
+    assert book["authors"] == [
+        {
+            "slug": "isaac-deutscher",
+            "url": "http://testserver/api/v1/authors/isaac-deutscher/",
+            "name": "Isaac Deutscher",
+        }
+    ]
     assert [a["slug"] for a in book["articles"]] == ["trotskys-socialism"]
     assert len(slugs(api.get("/api/v1/books/"))) == 9
 

@@ -74,12 +74,6 @@ def test_publishing_without_a_time_is_400(editor_api, seed):
     assert "published_at" in response.json()
 
 
-def test_read_only_resources_answer_405_to_editors(editor_api, seed):
-    """Only articles are written over the API; other resources are edited in the admin."""
-    assert editor_api.post("/api/v1/books/", {"title": "X"}, format="json").status_code == 405
-    assert editor_api.delete("/api/v1/authors/esme-choonara/").status_code == 405
-
-
 @pytest.mark.parametrize("method", ["patch", "post"])
 def test_a_byline_naming_an_author_twice_is_refused_and_nothing_is_saved(editor_api, seed, method):
     """A 400 naming ``authors``, not a 500 after half the change was saved."""

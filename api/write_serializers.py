@@ -1,0 +1,245 @@
+"""What editors send to create, replace or correct publications, issues, authors, books
+and images: the record's own fields, with related records given by slug.
+
+Each is validated as the admin validates it, by the model's own ``full_clean()`` (field
+rules, uniqueness, constraints and ``clean()``), after DRF has read the types: the same
+rules and the same messages, and every one of them before anything is written. The
+answer is the record's detail, exactly what a GET of it would answer.
+
+Docstrings are for readers of the code; front ends read the ``description`` and
+``help_text`` in the schema.
+"""
+
+import copy
+
+from django.db import models, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.utils.text import slugify
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
+
+from articles.models import Article, Author, Book, Image, Issue, Publication
+from articles.validators import validate_image_file
+
+from . import serializers as shapes
+from .fields import ArchiveSlugRelatedField
+
+SLUG_HELP = "Left out on create, made from the {source} with Django's `slugify`."
+
+
+class RecordWriteSerializer(serializers.ModelSerializer):
+    """A record as an editor sends it, validated by the model's ``full_clean()``.
+
+    DRF's own uniqueness validators are left out, so that a taken slug or issue number is
+    refused with the admin's message. ``slug_source`` names the field a missing slug is
+    made from on create; ``detail_serializer_class`` is the shape the answer takes.
+    """
+
+    detail_serializer_class = None
+    slug_source = None
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.IntegerField):
+            # The column's range on every database (SQLite would allow any 64-bit value
+            # where PostgreSQL refuses it), so the schema is the same on both.
+            low, high = BaseDatabaseOperations.integer_field_ranges[model_field.get_internal_type()]
+            kwargs["min_value"] = max(kwargs.get("min_value", low), low)
+            kwargs["max_value"] = min(kwargs.get("max_value", high), high)
+        validators = [
+            validator
+            for validator in kwargs.get("validators", [])
+            if not isinstance(validator, UniqueValidator)
+        ]
+        if validators:
+            kwargs["validators"] = validators
+        else:
+            kwargs.pop("validators", None)
+        return field_class, kwargs
+
+    def get_validators(self):
+        # Uniqueness across fields (an issue's number within its publication) is
+        # full_clean()'s too.
+        return []
+
+    def validate(self, attrs):
+        if self.instance is None and self.slug_source and not attrs.get("slug"):
+            attrs["slug"] = self.default_slug(attrs)
+        record = copy.copy(self.instance) if self.instance else self.Meta.model()
+        model_fields = {field.name for field in record._meta.concrete_fields}
+        for name, value in attrs.items():
+            if name in model_fields:
+                setattr(record, name, value)
+        written = {name for name, field in self.fields.items() if not field.read_only}
+        record.full_clean(exclude=sorted(model_fields - written))
+        return attrs
+
+    def default_slug(self, attrs) -> str:
+        return slugify(attrs.get(self.slug_source, ""))
+
+    def recorded_state(self, record) -> dict:
+        """The written fields' values, to tell which fields a write changed."""
+        return {
+            name: getattr(record, field.source)
+            for name, field in self.fields.items()
+            if not field.read_only and field.source != "*"
+        }
+
+    def to_representation(self, instance):
+        record = type(instance).objects.for_api_detail().get(pk=instance.pk)
+        return self.detail_serializer_class(record, context=self.context).data
+
+
+@extend_schema_serializer(
+    description="What an editor sends, as JSON, to create (POST), replace (PUT) or correct "
+    "(PATCH) a publication. The answer is the publication's detail."
+)
+class PublicationWriteSerializer(RecordWriteSerializer):
+    detail_serializer_class = shapes.PublicationDetailSerializer
+    slug_source = "name"
+
+    class Meta:
+        model = Publication
+        fields = ("name", "slug")
+        extra_kwargs = {"slug": {"required": False, "help_text": SLUG_HELP.format(source="name")}}
+
+
+@extend_schema_serializer(
+    description="What an editor sends, as JSON, to create (POST), replace (PUT) or correct "
+    "(PATCH) an issue; its publication is given by slug. The answer is the issue's detail."
+)
+class IssueWriteSerializer(RecordWriteSerializer):
+    detail_serializer_class = shapes.IssueDetailSerializer
+    slug_source = "number"
+
+    publication = ArchiveSlugRelatedField(
+        slug_field="slug",
+        queryset=Publication.objects.all(),
+        help_text="The publication's slug, e.g. `socialist-worker`.",
+    )
+
+    class Meta:
+        model = Issue
+        fields = ("publication", "number", "date", "slug")
+        extra_kwargs = {
+            # The database's constraint (issue_number_positive), said in the schema.
+            "number": {"min_value": 1},
+            "slug": {
+                "required": False,
+                "help_text": "Left out on create, made from the publication and number, as "
+                "the importer makes it: `socialist-worker-2215`.",
+            },
+        }
+
+    def default_slug(self, attrs) -> str:
+        return Issue.default_slug(attrs.get("publication"), attrs.get("number"))
+
+
+@extend_schema_serializer(
+    description="What an editor sends, as JSON, to create (POST), replace (PUT) or correct "
+    "(PATCH) an author. The answer is the author's detail."
+)
+class AuthorWriteSerializer(RecordWriteSerializer):
+    detail_serializer_class = shapes.AuthorDetailSerializer
+    slug_source = "name"
+
+    class Meta:
+        model = Author
+        fields = ("name", "slug", "bio")
+        extra_kwargs = {"slug": {"required": False, "help_text": SLUG_HELP.format(source="name")}}
+
+
+@extend_schema_serializer(
+    description="What an editor sends, as JSON, to create (POST), replace (PUT) or correct "
+    "(PATCH) a book; its authors are given by slug, in credit order. The answer is the "
+    "book's detail."
+)
+class BookWriteSerializer(RecordWriteSerializer):
+    detail_serializer_class = shapes.BookDetailSerializer
+    slug_source = "title"
+
+    authors = ArchiveSlugRelatedField(
+        slug_field="slug",
+        queryset=Author.objects.all(),
+        many=True,
+        required=False,
+        help_text="Author slugs in credit order; left out, the credits stay as they are.",
+    )
+
+    class Meta:
+        model = Book
+        fields = ("title", "slug", "authors", "publisher", "year", "isbn", "series", "volume")
+        extra_kwargs = {"slug": {"required": False, "help_text": SLUG_HELP.format(source="title")}}
+
+    def validate_authors(self, authors):
+        return shapes.each_author_once(authors)
+
+    def recorded_state(self, record) -> dict:
+        state = super().recorded_state(record)
+        state["authors"] = list(record.credits.values_list("author__slug", flat=True))
+        return state
+
+    @transaction.atomic
+    def create(self, validated_data):
+        authors = validated_data.pop("authors", [])
+        book = super().create(validated_data)
+        book.set_authors(authors)
+        return book
+
+    @transaction.atomic
+    def update(self, instance, validated_data):
+        authors = validated_data.pop("authors", None)
+        book = super().update(instance, validated_data)
+        if authors is not None:
+            book.set_authors(authors)
+        return book
+
+
+@extend_schema_field({"type": "string", "format": "binary", "nullable": True})
+class ImageUploadField(serializers.ImageField):
+    """An uploaded picture, checked as the admin checks it (``validate_image_file``: size,
+    format, pixels) before Pillow decodes anything, so a refusal says why."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "size") and hasattr(data, "seek"):
+            validate_image_file(data)
+        return super().to_internal_value(data)
+
+
+@extend_schema_serializer(
+    description="What an editor sends to add a picture to an article (POST), replace (PUT) or "
+    "correct (PATCH) one: as multipart form data with the picture's `file`, or as JSON "
+    "without one (the archive often has only the caption). The answer is the image's detail."
+)
+class ImageWriteSerializer(RecordWriteSerializer):
+    detail_serializer_class = shapes.ImageDetailSerializer
+
+    article = ArchiveSlugRelatedField(
+        slug_field="slug",
+        queryset=Article.objects.all(),
+        help_text="The article's slug. An image stays with the article it was added to.",
+    )
+    file = ImageUploadField(
+        required=False,
+        allow_null=True,
+        help_text=Image._meta.get_field("file").help_text + " Null removes the file.",
+    )
+
+    class Meta:
+        model = Image
+        fields = ("article", "position", "file", "caption", "credit", "alt_text")
+
+    def validate_article(self, article):
+        if self.instance is not None and article.pk != self.instance.article_id:
+            raise serializers.ValidationError(
+                "An image stays with its article: add it to the other article instead."
+            )
+        return article
+
+    def validate_file(self, file):
+        # No file is stored as an empty name, as the admin's "Clear" stores it.
+        return file or ""
+
+    def recorded_state(self, record) -> dict:
+        return {**super().recorded_state(record), "file": record.file.name}
