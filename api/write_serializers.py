@@ -12,11 +12,14 @@ Docstrings are for readers of the code; front ends read the ``description`` and
 
 import copy
 
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.text import slugify
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
 
 from articles.models import Article, Author, Book, Image, Issue, Publication
@@ -72,7 +75,15 @@ class RecordWriteSerializer(serializers.ModelSerializer):
             if name in model_fields:
                 setattr(record, name, value)
         written = {name for name, field in self.fields.items() if not field.read_only}
-        record.full_clean(exclude=sorted(model_fields - written))
+        try:
+            record.full_clean(exclude=sorted(model_fields - written))
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(
+                {
+                    api_settings.NON_FIELD_ERRORS_KEY if name == NON_FIELD_ERRORS else name: errors
+                    for name, errors in error.message_dict.items()
+                }
+            ) from None
         return attrs
 
     def default_slug(self, attrs) -> str:
