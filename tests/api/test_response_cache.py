@@ -74,7 +74,7 @@ def test_related_records_retire_the_cache_too(api, seed):
     esme = Author.objects.get(slug="esme-choonara")
     esme.name = "E. Choonara"
     esme.save()
-    assert api.get(SEED).json()["authors"] == [{"slug": "esme-choonara", "name": "E. Choonara"}]
+    assert api.get(SEED).json()["authors"][0]["name"] == "E. Choonara"
     issue = Issue.objects.get(slug="socialist-worker-2215")
     issue.number = 2299
     issue.save()
