@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PillowImage
+from rest_framework.test import APIClient
 
 from articles.models import Article, Image
+from history.models import Change
 from tests.conftest import SAMPLES_DIR
 
 
@@ -52,6 +54,26 @@ def test_an_image_upload_is_refused_with_nothing_left_behind(editor_client, seed
     assert response.status_code == 507
     assert "media storage is full or read-only. Nothing was saved" in response.content.decode()
     assert not Image.objects.filter(caption="Too big for the disk").exists()
+    assert files_in(broken_media) == []
+
+
+def test_an_api_image_upload_is_refused_with_nothing_left_behind(editor, seed, broken_media):
+    """The image, its article's revision and the partial file are all undone."""
+    editor_api = APIClient()
+    editor_api.force_authenticate(editor)
+    response = editor_api.post(
+        "/api/v1/images/",
+        {
+            "article": "trotskys-socialism",
+            "caption": "Too big for the disk",
+            "file": SimpleUploadedFile("noise.png", noise_png()),
+        },
+        format="multipart",
+    )
+    assert response.status_code == 507
+    assert "media storage is full or read-only" in response.json()["detail"]
+    assert not Image.objects.filter(caption="Too big for the disk").exists()
+    assert not Change.objects.exists()
     assert files_in(broken_media) == []
 
 
