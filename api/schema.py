@@ -34,6 +34,13 @@ FIELD_ERRORS = {
                 "type": "object",
                 "additionalProperties": {"type": "array", "items": {"type": "string"}},
             },
+            # A nested object's errors in its own shape: an article's reading list, its
+            # groups' and entries' errors keyed by their position.
+            {
+                "type": "object",
+                "description": "A nested object's errors, in its shape, items of a list by "
+                'their position: e.g. `{"groups": {"1": {"entries": {"0": {"books": ["…"]}}}}}`.',
+            },
         ]
     },
 }

@@ -219,7 +219,7 @@ def record_writes(kind, write, detail, example, *, needed_by=""):
         "publication",
         write_serializers.PublicationWriteSerializer,
         serializers.PublicationDetailSerializer,
-        {"name": "Socialist Worker", "slug": "socialist-worker"},
+        {"slug": "international-socialism", "name": "International Socialism"},
         needed_by="issues",
     ),
 )
@@ -276,6 +276,40 @@ class IssueViewSet(RecordWritesMixin, ArchiveViewSetMixin, viewsets.ModelViewSet
         "answer is the new article's detail. Creating it published (or scheduled) needs the "
         "publish permission too: without it, a 403 says so.",
         responses={201: serializers.ArticleDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "A new article with its byline and reading list",
+                value={
+                    "issue": "socialist-worker-2215",
+                    "headline": "Trotsky’s legacy",
+                    "slug": "trotskys-legacy",
+                    "standfirst": "",
+                    "body": "The first paragraph.\n\n## A subheading\n\nThe second.",
+                    "status": "draft",
+                    "published_at": None,
+                    "authors": ["esme-choonara"],
+                    "reading_list": {
+                        "groups": [
+                            {
+                                "heading": "On Trotsky’s life try:",
+                                "entries": [
+                                    {
+                                        "text": "Isaac Deutscher’s three volume biography",
+                                        "books": [
+                                            "the-prophet-armed",
+                                            "the-prophet-unarmed",
+                                            "the-prophet-outcast",
+                                        ],
+                                    }
+                                ],
+                            }
+                        ],
+                        "note": "All available at Bookmarks.",
+                    },
+                },
+                request_only=True,
+            )
+        ],
     ),
     update=extend_schema(
         description="Replace an article's fields, sent as JSON: for editors who may change "
@@ -356,7 +390,7 @@ class ArticleViewSet(
         "author",
         write_serializers.AuthorWriteSerializer,
         serializers.AuthorDetailSerializer,
-        {"name": "Isaac Deutscher", "slug": "isaac-deutscher", "bio": ""},
+        {"name": "Tony Cliff", "slug": "tony-cliff", "bio": "Founder of the paper."},
         needed_by="articles' bylines or books' credits",
     ),
 )
@@ -383,13 +417,13 @@ class AuthorViewSet(RecordWritesMixin, ArchiveViewSetMixin, viewsets.ModelViewSe
         write_serializers.BookWriteSerializer,
         serializers.BookDetailSerializer,
         {
-            "title": "The Prophet Armed",
-            "authors": ["isaac-deutscher"],
-            "publisher": "Verso",
-            "year": 2003,
-            "isbn": "",
-            "series": "Trotsky",
-            "volume": 1,
+            "title": "Their Morals and Ours",
+            "authors": ["leon-trotsky"],
+            "publisher": "Pathfinder",
+            "year": 1973,
+            "isbn": "0873482182",
+            "series": "",
+            "volume": None,
         },
         needed_by="articles' reading lists",
     ),

@@ -530,6 +530,26 @@ class Article(models.Model):
             for position, author in enumerate(authors)
         )
 
+    def set_reading_list(self, groups: list[dict]) -> None:
+        """Replace the reading list's groups with ``groups``, in order: each
+        ``{"heading": str, "entries": [{"text": str, "books": [Book, …]}]}``."""
+        self.reading_groups.all().delete()
+        made = ReadingListGroup.objects.bulk_create(
+            ReadingListGroup(article=self, position=position, heading=group.get("heading", ""))
+            for position, group in enumerate(groups)
+        )
+        entries, books = [], []
+        for group, given in zip(made, groups, strict=True):
+            for position, entry in enumerate(given.get("entries", [])):
+                entries.append(ReadingListEntry(group=group, position=position, text=entry["text"]))
+                books.append(entry.get("books", []))
+        ReadingListEntry.objects.bulk_create(entries)
+        ReadingListEntryBook.objects.bulk_create(
+            ReadingListEntryBook(entry=entry, book=book, position=position)
+            for entry, named in zip(entries, books, strict=True)
+            for position, book in enumerate(named)
+        )
+
     @property
     def blocks(self) -> list[dict[str, str]]:
         return body_blocks(self.body)

@@ -6,9 +6,10 @@ token. No answer may be a 5xx, and every answer must be one the schema documents
 the shape it documents.
 
 Schema-valid data must be accepted, with the refusals a schema cannot foresee: a slug
-that names nothing, a cursor the API never issued, a slug already taken, a published
-article without a time, an uploaded file that is not an archive page. Generated
-references are often swapped for real ones, so that filters and writes also run
+that names nothing, a cursor the API never issued, a slug, name or issue number already
+taken, a published article without a time, an image moved to another article, an
+uploaded file that is not an archive page or not a picture. Generated references are
+often swapped for real ones, so that filters and writes (of every resource) also run
 against the archive's actual records.
 """
 
@@ -19,7 +20,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
@@ -37,7 +38,12 @@ QUERY_REFERENCES = {
     "book": Book,
     "article": Article,
 }
-BODY_REFERENCES = {"issue": Issue, "authors": Author}
+BODY_REFERENCES = {
+    "publication": Publication,
+    "issue": Issue,
+    "authors": Author,
+    "article": Article,
+}
 PATH_REFERENCES = {
     "/api/v1/publications/{slug}/": Publication,
     "/api/v1/issues/{slug}/": Issue,
@@ -48,9 +54,21 @@ PATH_REFERENCES = {
 }
 # What only the database can judge, so a schema-valid request may still be refused for it.
 SEMANTIC_QUERY = {"cursor", *QUERY_REFERENCES}
-# A multipart part without a filename is a plain field to Django, not a file: OpenAPI's
-# `format: binary` cannot say so.
-SEMANTIC_BODY = {"slug", "published_at", "file", *BODY_REFERENCES}
+# Body fields only the database can judge: a reference that names nothing (or an image's
+# other article), a slug or a publication's name already taken, a published article
+# without a time, a book in a reading list that names nothing; `non_field_errors` is an
+# issue number already taken in its publication.
+# A multipart part without a filename is a plain field to Django, not a file, and a
+# file's bytes may not be a picture: OpenAPI's `format: binary` can say neither.
+SEMANTIC_BODY = {
+    "slug",
+    "name",
+    "published_at",
+    "file",
+    "non_field_errors",
+    "reading_list",
+    *BODY_REFERENCES,
+}
 NUL_REFUSED = "Null characters are not allowed."
 IMPORTS = "/api/v1/imports/"
 
@@ -60,6 +78,10 @@ FUZZ_SETTINGS = settings(
     # The same cases on every run, so CI cannot pass or fail by luck.
     derandomize=True,
     deadline=None,
+    # Generated cases only: the request examples the schema documents are sent as they
+    # stand by tests/api/test_record_writes.py (Schemathesis cannot combine its own run of
+    # them with the real references this test draws).
+    phases=[phase for phase in Phase if phase is not Phase.explicit],
     # The database and token fixtures are set up once per operation on purpose: each
     # example runs in a savepoint that is rolled back.
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -126,6 +148,22 @@ def use_real_references(case, data, known):
         for name, model in BODY_REFERENCES.items():
             if name in case.body:
                 case.body[name] = maybe_real(model, case.body[name])
+        for entry in reading_list_entries(case.body):
+            entry["books"] = maybe_real(Book, entry["books"])
+
+
+def reading_list_entries(body):
+    """The entries of an article's reading list in a generated body that has books."""
+    groups = (
+        body.get("reading_list", {}).get("groups")
+        if isinstance(body.get("reading_list"), dict)
+        else None
+    )
+    for group in groups if isinstance(groups, list) else ():
+        entries = group.get("entries") if isinstance(group, dict) else None
+        for entry in entries if isinstance(entries, list) else ():
+            if isinstance(entry, dict) and isinstance(entry.get("books"), list):
+                yield entry
 
 
 def assert_refused_only_for_what_the_schema_cannot_judge(case, response):

@@ -10,6 +10,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import RequestFactory
 from PIL import Image as PillowImage
 from rest_framework.authtoken.models import Token
@@ -415,3 +416,33 @@ def test_an_image_stays_with_its_article(editor_api, seed):
     assert response.status_code == 400
     assert list(response.json()) == ["article"]
     assert Image.objects.get().article.slug == SEED
+
+
+def test_the_schemas_request_examples_are_accepted(api, editor_api, seed, unthrottled):
+    """Every write's documented example, sent as it stands to a record of the seed,
+    creates or corrects it (each in a transaction of its own, rolled back)."""
+    schema = api.get(f"{API}schema/?format=json").json()
+    image = Image.objects.get().pk
+    sent = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            for example in content.get("application/json", {}).get("examples", {}).values():
+                url = path.format(slug=SEED_RECORDS.get(path), id=image)
+                with transaction.atomic():
+                    response = getattr(editor_api, method)(url, example["value"], format="json")
+                    transaction.set_rollback(True)
+                assert response.status_code in (200, 201), (path, method, response.content)
+                sent.append((method, path))
+    # POST, PUT and PATCH of five resources, and the new article.
+    assert len(sent) == 3 * 5 + 1
+
+
+# A record of each resource in the seed, for the examples of its detail's writes.
+SEED_RECORDS = {
+    "/api/v1/publications/{slug}/": "socialist-worker",
+    "/api/v1/issues/{slug}/": "socialist-worker-2215",
+    "/api/v1/authors/{slug}/": "duncan-hallas",
+    "/api/v1/books/{slug}/": "my-life",
+    "/api/v1/articles/{slug}/": SEED,
+}

@@ -109,3 +109,80 @@ def test_a_body_nested_within_the_limit_is_read(editor_api, seed):
     response = editor_api.patch(SEED, body, content_type="application/json")
     assert response.status_code == 400
     assert "authors" in response.json()
+
+
+READING_LIST = {
+    "groups": [
+        {
+            "heading": "On Trotsky’s life try:",
+            "entries": [
+                {"text": "My Life, Trotsky's autobiography", "books": ["my-life"]},
+                {
+                    "text": "Isaac Deutscher’s three volume biography",
+                    "books": ["the-prophet-armed", "the-prophet-unarmed", "the-prophet-outcast"],
+                },
+            ],
+        },
+        {"heading": "", "entries": [{"text": "A pamphlet no one has catalogued"}]},
+    ],
+    "note": "All available at Bookmarks.",
+}
+
+
+def test_an_article_is_written_with_its_reading_list(editor_api, seed):
+    """The reading list is sent in the shape it is read in, books by slug, and is kept in
+    order with its text exactly as sent."""
+    response = editor_api.post(
+        "/api/v1/articles/", {**NEW_ARTICLE, "reading_list": READING_LIST}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    written = response.json()["reading_list"]
+    assert written["note"] == READING_LIST["note"]
+    assert [group["heading"] for group in written["groups"]] == ["On Trotsky’s life try:", ""]
+    deutscher = written["groups"][0]["entries"][1]
+    assert deutscher["text"] == "Isaac Deutscher’s three volume biography"
+    assert [book["slug"] for book in deutscher["books"]] == READING_LIST["groups"][0]["entries"][1][
+        "books"
+    ]
+    assert written["groups"][1]["entries"][0]["books"] == []
+    assert editor_api.get("/api/v1/articles/a-new-piece/").json()["reading_list"] == written
+
+
+def test_a_correction_replaces_the_reading_list_or_leaves_it(editor_api, seed):
+    before = editor_api.get(SEED).json()["reading_list"]
+    editor_api.patch(SEED, {"headline": "Corrected"}, format="json")
+    assert editor_api.get(SEED).json()["reading_list"] == before
+    response = editor_api.patch(SEED, {"reading_list": {"groups": []}}, format="json")
+    assert response.json()["reading_list"] == {"groups": [], "note": before["note"]}
+    assert not Article.objects.get().reading_groups.exists()
+    change = Article.objects.get().changes.order_by("revision_id").last()
+    assert change.changed_fields == ["reading_list"]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"text": "Unknown", "books": ["no-such-book"]},
+        {"text": "Twice", "books": ["my-life", "my-life"]},
+        {"text": "", "books": []},
+    ],
+)
+def test_a_bad_reading_list_entry_is_a_400_and_changes_nothing(editor_api, seed, entry):
+    before = editor_api.get(SEED).json()
+    change = {
+        "headline": "Changed",
+        "reading_list": {"groups": [{"heading": "H", "entries": [{"text": "Fine"}, entry]}]},
+    }
+    response = editor_api.patch(SEED, change, format="json")
+    assert response.status_code == 400
+    # Errors of a list's items are keyed by the position of the items that were wrong.
+    errors = response.json()["reading_list"]["groups"]["0"]["entries"]
+    assert list(errors) == ["1"] and list(errors["1"]) in (["books"], ["text"])
+    assert editor_api.get(SEED).json() == before
+
+
+def test_the_note_is_sent_once(editor_api, seed):
+    change = {"reading_list_note": "One", "reading_list": {"groups": [], "note": "Other"}}
+    response = editor_api.patch(SEED, change, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["reading_list_note"]
