@@ -159,11 +159,13 @@ class ConditionalWritesMixin:
             raise StillNeeded(self.get_object(), error.restricted_objects) from None
 
     def _lock_and_check(self, request) -> None:
-        """Lock the record's row; a 412 if ``If-Match`` names another version of it."""
-        lookup = self.lookup_url_kwarg or self.lookup_field
-        model = self.queryset.model
-        rows = model.objects.select_for_update().filter(**{self.lookup_field: self.kwargs[lookup]})
-        list(rows.values_list("pk"))
+        """Lock the record's row; a 412 if ``If-Match`` names another version of it.
+
+        The record is found first as the write will find it (a 404 for a key that names
+        nothing, or that is no key at all, such as ``images/null/``), then locked by id
+        and read again."""
+        record = self.get_object()
+        list(type(record).objects.select_for_update().filter(pk=record.pk).values_list("pk"))
         header = request.headers.get("If-Match")
         if header is None:
             return

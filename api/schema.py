@@ -64,7 +64,7 @@ ERRORS = {
     "404": ("No such object (or page).", DETAIL),
     "415": (
         "Unsupported media type: send the body in the media type this operation documents "
-        "(JSON for articles, multipart form data for imports).",
+        "(JSON; multipart form data for imports, and for images with their file).",
         DETAIL,
     ),
     "429": ("Too many anonymous requests: wait for the seconds in `Retry-After`.", DETAIL),

@@ -446,3 +446,11 @@ SEED_RECORDS = {
     "/api/v1/books/{slug}/": "my-life",
     "/api/v1/articles/{slug}/": SEED,
 }
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+@pytest.mark.parametrize("key", ["null", "99999999999999999999", "0"])
+def test_a_write_to_an_image_id_that_is_none_is_a_404(editor_api, seed, method, key):
+    response = getattr(editor_api, method)(f"{API}images/{key}/", {"caption": "x"}, format="json")
+    assert response.status_code == 404
+    assert "detail" in response.json()
