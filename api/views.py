@@ -172,6 +172,7 @@ def record_writes(kind, write, detail, example, *, needed_by=""):
     """The schema of a resource's create, update, partial update and delete: who may,
     what to send (with ``example``, a complete request body) and what comes back."""
     who = f"for editors with the `articles.{{}}_{kind}` permission"
+    a = "an" if kind[0] in "aeiou" else "a"
     validated = (
         "Validated as the admin validates it, with the same messages: a 400 names each bad "
         "field, and nothing is written."
@@ -182,14 +183,14 @@ def record_writes(kind, write, detail, example, *, needed_by=""):
     correction = dict(list(example.items())[-1:])
     return {
         "create": extend_schema(
-            description=f"Add a {kind}: {who.format('add')}. {validated} The answer is the "
+            description=f"Add {a} {kind}: {who.format('add')}. {validated} The answer is the "
             f"new {kind}'s detail.",
             request=write,
             responses={201: detail},
             examples=[OpenApiExample(f"A new {kind}", value=example, request_only=True)],
         ),
         "update": extend_schema(
-            description=f"Replace a {kind}'s fields: {who.format('change')}. {validated} "
+            description=f"Replace {a} {kind}'s fields: {who.format('change')}. {validated} "
             + IF_MATCH_NOTE,
             request=write,
             parameters=[IF_MATCH],
@@ -197,7 +198,7 @@ def record_writes(kind, write, detail, example, *, needed_by=""):
             examples=[OpenApiExample(f"The whole {kind}", value=example, request_only=True)],
         ),
         "partial_update": extend_schema(
-            description=f"Correct some of a {kind}'s fields: {who.format('change')}. "
+            description=f"Correct some of {a} {kind}'s fields: {who.format('change')}. "
             f"{validated} " + IF_MATCH_NOTE,
             request=write,
             parameters=[IF_MATCH],
@@ -205,7 +206,7 @@ def record_writes(kind, write, detail, example, *, needed_by=""):
             examples=[OpenApiExample("A correction", value=correction, request_only=True)],
         ),
         "destroy": extend_schema(
-            description=f"Delete a {kind}: {who.format('delete')}.{conflict} " + IF_MATCH_NOTE,
+            description=f"Delete {a} {kind}: {who.format('delete')}.{conflict} " + IF_MATCH_NOTE,
             parameters=[IF_MATCH],
             responses={204: None, 409: CONFLICT, 412: PRECONDITION_FAILED},
         ),
