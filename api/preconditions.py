@@ -12,6 +12,7 @@ would read it now.
 """
 
 import hashlib
+from collections import defaultdict
 
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
@@ -24,9 +25,11 @@ from rest_framework.renderers import JSONRenderer
 from articles.models import (
     Article,
     ArticleAuthor,
+    Book,
     BookAuthor,
     Image,
     Issue,
+    ReadingListEntry,
     ReadingListEntryBook,
 )
 from history.models import Change
@@ -96,11 +99,11 @@ class StillNeeded(APIException):
     default_code = "still_needed"
 
     def __init__(self, record, blocking):
-        needing = _needing_records(blocking)
+        count, needing = _needing_records(blocking)
         names = ", ".join(f"{kind} “{title}”" for kind, _, title in needing[:3])
-        more = len(needing) - 3
+        more = count - 3
         detail = (
-            f"“{record}” is still needed by {len(needing)} record(s): {names}"
+            f"“{record}” is still needed by {count} record(s): {names}"
             f"{f' and {more} more' if more > 0 else ''}. Nothing was deleted: delete or "
             "change them first."
         )
@@ -108,30 +111,48 @@ class StillNeeded(APIException):
         self.detail = {
             "detail": self.detail,
             "needed_by": [
-                {"type": kind, "slug": slug, "title": title}
-                for kind, slug, title in needing[:NEEDED_BY_LISTED]
+                {"type": kind, "slug": slug, "title": title} for kind, slug, title in needing
             ],
-            "needed_by_count": len(needing),
+            "needed_by_count": count,
         }
 
 
-def _needing_records(blocking) -> list[tuple[str, str, str]]:
-    """The records behind the rows that block a delete, as (type, slug, title), each once:
-    an article for its byline or reading-list entry, a book for its credit."""
-    owners = {
-        Article: lambda row: row,
-        Issue: lambda row: row,
-        ArticleAuthor: lambda row: row.article,
-        BookAuthor: lambda row: row.book,
-        ReadingListEntryBook: lambda row: row.entry.group.article,
-    }
-    found = {}
-    for row in sorted(blocking, key=lambda row: (type(row).__name__, row.pk)):
-        owner = owners[type(row)](row)
-        found.setdefault(
-            (owner._meta.model_name, owner.pk), (owner._meta.model_name, owner.slug, str(owner))
-        )
-    return list(found.values())
+def _entries_articles(rows) -> set[int]:
+    entries = {row.entry_id for row in rows}
+    return set(
+        ReadingListEntry.objects.filter(pk__in=entries).values_list("group__article_id", flat=True)
+    )
+
+
+# For each kind of row that can block a delete: the record a reader knows it by (a byline
+# by its article, a credit by its book), and the ids of those records for the rows.
+OWNERS = {
+    Issue: (Issue, lambda rows: {row.pk for row in rows}),
+    Article: (Article, lambda rows: {row.pk for row in rows}),
+    ArticleAuthor: (Article, lambda rows: {row.article_id for row in rows}),
+    ReadingListEntryBook: (Article, _entries_articles),
+    BookAuthor: (Book, lambda rows: {row.book_id for row in rows}),
+}
+
+
+def _needing_records(blocking) -> tuple[int, list[tuple[str, str, str]]]:
+    """How many records the rows that block a delete belong to, and the first
+    ``NEEDED_BY_LISTED`` of them as (type, slug, title): in a few queries however many
+    rows there are (Django has already loaded them)."""
+    rows_by_kind = defaultdict(list)
+    for row in blocking:
+        rows_by_kind[type(row)].append(row)
+    ids_by_owner = defaultdict(set)
+    for kind, rows in rows_by_kind.items():
+        owner, ids_of = OWNERS[kind]
+        ids_by_owner[owner] |= ids_of(rows)
+    count = sum(len(ids) for ids in ids_by_owner.values())
+    needing = []
+    for owner, ids in ids_by_owner.items():
+        listed = sorted(ids)[: NEEDED_BY_LISTED - len(needing)]
+        for record in owner.objects.filter(pk__in=listed).order_by("pk"):
+            needing.append((owner._meta.model_name, record.slug, str(record)))
+    return count, needing
 
 
 class ConditionalWritesMixin:
