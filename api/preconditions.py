@@ -148,8 +148,9 @@ def _needing_records(blocking) -> tuple[int, list[tuple[str, str, str]]]:
         ids_by_owner[owner] |= ids_of(rows)
     count = sum(len(ids) for ids in ids_by_owner.values())
     needing = []
-    for owner, ids in ids_by_owner.items():
-        listed = sorted(ids)[: NEEDED_BY_LISTED - len(needing)]
+    # Articles first, then books, then issues: the same order whichever row came first.
+    for owner in sorted(ids_by_owner, key=lambda model: model._meta.model_name):
+        listed = sorted(ids_by_owner[owner])[: NEEDED_BY_LISTED - len(needing)]
         for record in owner.objects.filter(pk__in=listed).order_by("pk"):
             needing.append((owner._meta.model_name, record.slug, str(record)))
     return count, needing

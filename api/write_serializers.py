@@ -251,6 +251,3 @@ class ImageWriteSerializer(RecordWriteSerializer):
     def validate_file(self, file):
         # No file is stored as an empty name, as the admin's "Clear" stores it.
         return file or ""
-
-    def recorded_state(self, record) -> dict:
-        return {**super().recorded_state(record), "file": record.file.name}
