@@ -349,7 +349,7 @@ class ArticleViewSet(
     filterset_class = filters.ArticleFilter
     list_serializer_class = serializers.ArticleListSerializer
     detail_serializer_class = serializers.ArticleDetailSerializer
-    write_serializer_class = serializers.ArticleWriteSerializer
+    write_serializer_class = write_serializers.ArticleWriteSerializer
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -1,5 +1,5 @@
-"""What editors send to create, replace or correct publications, issues, authors, books
-and images: the record's own fields, with related records given by slug.
+"""What editors send to create, replace or correct articles, publications, issues,
+authors, books and images: the record's own fields, with related records given by slug.
 
 Each is validated as the admin validates it, by the model's own ``full_clean()`` (field
 rules, uniqueness, constraints and ``clean()``), after DRF has read the types: the same
@@ -29,6 +29,14 @@ from . import serializers as shapes
 from .fields import ArchiveSlugRelatedField
 
 SLUG_HELP = "Left out on create, made from the {source} with Django's `slugify`."
+
+
+def each_author_once(authors: list[Author]) -> list[Author]:
+    """A byline or a book's credits, refused when it names an author twice."""
+    repeated = sorted({author.slug for author in authors if authors.count(author) > 1})
+    if repeated:
+        raise serializers.ValidationError(f"Name each author once: {', '.join(repeated)}.")
+    return authors
 
 
 class RecordWriteSerializer(serializers.ModelSerializer):
@@ -184,7 +192,7 @@ class BookWriteSerializer(RecordWriteSerializer):
         extra_kwargs = {"slug": {"required": False, "help_text": SLUG_HELP.format(source="title")}}
 
     def validate_authors(self, authors):
-        return shapes.each_author_once(authors)
+        return each_author_once(authors)
 
     def recorded_state(self, record) -> dict:
         state = super().recorded_state(record)
@@ -251,3 +259,133 @@ class ImageWriteSerializer(RecordWriteSerializer):
     def validate_file(self, file):
         # No file is stored as an empty name, as the admin's "Clear" stores it.
         return file or ""
+
+
+@extend_schema_serializer(
+    description="A reading-list entry as an editor sends it: its text exactly as printed, and "
+    "the books it names by slug."
+)
+class ReadingListEntryWriteSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        trim_whitespace=False, help_text="The entry exactly as the reading list prints it."
+    )
+    books = ArchiveSlugRelatedField(
+        slug_field="slug",
+        queryset=Book.objects.all(),
+        many=True,
+        required=False,
+        help_text="Slugs of the books the entry names, in order (a three-volume biography "
+        "names three).",
+    )
+
+    def validate_books(self, books):
+        repeated = sorted({book.slug for book in books if books.count(book) > 1})
+        if repeated:
+            raise serializers.ValidationError(f"Name each book once: {', '.join(repeated)}.")
+        return books
+
+
+@extend_schema_serializer(description="A group of reading-list entries under its heading.")
+class ReadingListGroupWriteSerializer(serializers.Serializer):
+    heading = serializers.CharField(
+        max_length=500,
+        allow_blank=True,
+        required=False,
+        trim_whitespace=False,
+        help_text="E.g. “On Trotsky’s life try:”; may be empty.",
+    )
+    entries = ReadingListEntryWriteSerializer(many=True, required=False)
+
+
+@extend_schema_serializer(
+    description="The further reading printed after the article, as an editor sends it: it "
+    "replaces the whole list. `note` is the same as the article's `reading_list_note`."
+)
+class ReadingListWriteSerializer(serializers.Serializer):
+    groups = ReadingListGroupWriteSerializer(many=True, help_text="In order; [] empties the list.")
+    note = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        trim_whitespace=False,
+        help_text="The note closing the list; left out, it stays as it is.",
+    )
+
+
+@extend_schema_serializer(
+    description="What an editor sends, as JSON, to create (POST), replace (PUT) or correct (PATCH) "
+    "an article with its byline and reading list; the issue, the authors and the books are "
+    "given by slug. A published article needs `published_at`. Its images are written through "
+    "`/api/v1/images/` (with their files). The answer is the article's detail."
+)
+class ArticleWriteSerializer(RecordWriteSerializer):
+    """An editor's article, validated and saved with its byline (``set_authors()``) and
+    reading list (``set_reading_list()``) in one transaction: together or not at all.
+
+    The answer is read back with ``for_api_detail()`` and given in the detail shape, so a
+    write answers exactly what a GET of the article would.
+    """
+
+    detail_serializer_class = shapes.ArticleDetailSerializer
+
+    issue = ArchiveSlugRelatedField(slug_field="slug", queryset=Issue.objects.all())
+    authors = ArchiveSlugRelatedField(
+        slug_field="slug",
+        queryset=Author.objects.all(),
+        many=True,
+        required=False,
+        help_text="Author slugs in byline order.",
+    )
+    reading_list = ReadingListWriteSerializer(
+        required=False,
+        help_text="The whole reading list, replacing the one the article has; left out, it "
+        "stays as it is.",
+    )
+
+    class Meta:
+        model = Article
+        fields = (
+            "issue",
+            "headline",
+            "slug",
+            "standfirst",
+            "body",
+            "published_at",
+            "status",
+            "authors",
+            "reading_list",
+            "reading_list_note",
+            "source",
+        )
+
+    def validate(self, attrs):
+        note = attrs.get("reading_list", {}).get("note")
+        if note is not None:
+            if attrs.get("reading_list_note", note) != note:
+                raise serializers.ValidationError(
+                    {"reading_list_note": ["Send the note once: as this or as reading_list.note."]}
+                )
+            attrs["reading_list_note"] = note
+        return super().validate(attrs)
+
+    def validate_authors(self, authors):
+        return each_author_once(authors)
+
+    @transaction.atomic
+    def create(self, validated_data):
+        authors = validated_data.pop("authors", [])
+        reading_list = validated_data.pop("reading_list", {"groups": []})
+        article = super().create(validated_data)
+        article.set_authors(authors)
+        article.set_reading_list(reading_list["groups"])
+        return article
+
+    @transaction.atomic
+    def update(self, instance, validated_data):
+        authors = validated_data.pop("authors", None)
+        reading_list = validated_data.pop("reading_list", None)
+        article = super().update(instance, validated_data)
+        if authors is not None:
+            article.set_authors(authors)
+        if reading_list is not None:
+            article.set_reading_list(reading_list["groups"])
+        return article

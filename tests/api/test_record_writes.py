@@ -167,6 +167,26 @@ def test_reads_stay_public(api, seed, name):
         ("book", {"title": "My Life", "slug": "my-life"}),
         ("issue", {"publication": "socialist-worker", "number": 2215, "slug": "sw-2215"}),
         (
+            "article",
+            {
+                "issue": "socialist-worker-2215",
+                "headline": "Trotsky’s socialism",
+                "slug": SEED,
+                "body": "Text.",
+                "status": "draft",
+            },
+        ),
+        (
+            "article",
+            {
+                "issue": "socialist-worker-2215",
+                "headline": "Undated",
+                "slug": "undated",
+                "body": "Text.",
+                "status": "published",
+            },
+        ),
+        (
             "issue",
             {"publication": "socialist-worker", "number": 7, "slug": "socialist-worker-2215"},
         ),
@@ -190,8 +210,9 @@ def admin_errors(rf: RequestFactory, editor, model, body) -> dict:
     request.user = editor
     form_class = admin.site.get_model_admin(model).get_form(request)
     data = dict(body)
-    if "publication" in data:
-        data["publication"] = Publication.objects.get(slug=data["publication"]).pk
+    for name, related in (("publication", Publication), ("issue", Issue)):
+        if name in data:
+            data[name] = related.objects.get(slug=data[name]).pk
     form = form_class(data=data)
     assert not form.is_valid()
     errors = {name: list(messages) for name, messages in form.errors.items()}
