@@ -195,7 +195,7 @@ def test_fields_enums_name_every_field_the_server_accepts(schema, editor_api, se
     parameters = schema["paths"]["/api/v1/articles/"]["get"]["parameters"]
     fields = next(p for p in parameters if p["name"] == "fields")
     assert {"status", "highlight"} <= set(fields["schema"]["items"]["enum"])
-    assert "`status` (Only for staff" in fields["description"]
+    assert "`status` (Only for editors" in fields["description"]
     assert "`highlight` (Only with `q`" in fields["description"]
     response = editor_api.get("/api/v1/articles/", {"q": "trotsky", "fields": "status,highlight"})
     assert response.status_code == 200
