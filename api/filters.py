@@ -172,11 +172,21 @@ class TimeBoundFilter(filters.Filter):
         return super().filter(qs, value)
 
 
-def visible_articles(request):
-    """Slugs a client may filter by: only a reader of drafts can probe for drafts."""
-    if request is None:
-        return Article.objects.none()
-    return Article.objects.for_reader(request.user)
+def visible(model):
+    """The records of ``model`` a client may filter by (``for_reader``): only a reader of
+    drafts can probe for drafts, or for the issues, authors and books only drafts name.
+    The browsable API lists these as the filter form's choices, so they are what the
+    page shows, too."""
+
+    def readable(request):
+        if request is None:
+            return model.objects.none()
+        return model.objects.for_reader(request.user)
+
+    return readable
+
+
+visible_articles = visible(Article)
 
 
 class ArchiveFilterSet(filters.FilterSet):
@@ -270,7 +280,7 @@ class ArticleFilter(ArchiveFilterSet):
         lookup_expr="exact",
     )
     issue = slug_filter(
-        Issue.objects.all(),
+        visible(Issue),
         "Issue slug, e.g. `socialist-worker-2215`.",
         field_name="issue",
         lookup_expr="exact",
@@ -279,7 +289,7 @@ class ArticleFilter(ArchiveFilterSet):
         field_name="issue__number", lookup_expr="exact", help_text="Issue number, e.g. 2215."
     )
     author = slug_filter(
-        Author.objects.all(),
+        visible(Author),
         "Author slug; repeat the parameter for articles by any of several authors.",
         many=True,
         method="filter_author",
@@ -314,7 +324,7 @@ class ArticleFilter(ArchiveFilterSet):
         help_text="`true`: only articles with at least one image; `false`: only without.",
     )
     book = slug_filter(
-        Book.objects.all(),
+        visible(Book),
         "Book slug: articles whose reading list recommends the book.",
         method="filter_book",
     )
@@ -376,9 +386,7 @@ class BookFilter(ArchiveFilterSet):
     q = SearchFilter(
         field_name="title", lookup_expr="icontains", help_text="Part of the book's title."
     )
-    author = slug_filter(
-        Author.objects.all(), "Author slug.", field_name="authors", lookup_expr="exact"
-    )
+    author = slug_filter(visible(Author), "Author slug.", field_name="authors", lookup_expr="exact")
     article = slug_filter(
         visible_articles,
         "Article slug: the books its reading list recommends.",

@@ -1,4 +1,5 @@
-"""An article's revisions, for staff: ``articles/{slug}/revisions/`` and ``…/{id}/``.
+"""An article's revisions, for editors (``articles.readers``): ``articles/{slug}/revisions/``
+and ``…/{id}/``.
 
 Each revision is read from its ``history.Change`` note (who, when, where from, which
 fields) and, in the detail, from the versions django-reversion kept: the article's
@@ -17,6 +18,7 @@ from drf_spectacular.utils import (
 from rest_framework import permissions, serializers, viewsets
 
 from articles.models import Article
+from articles.readers import reads_drafts
 from history.models import Change
 from history.states import Names, resolve, revision_states
 
@@ -91,21 +93,23 @@ class RevisionDetailSerializer(RevisionListSerializer):
         fields = (*RevisionListSerializer.Meta.fields, "article")
 
 
-class IsStaff(permissions.BasePermission):
-    """Revisions are the newsroom's: staff only, whatever the method."""
+class ReadsDrafts(permissions.BasePermission):
+    """Revisions are the newsroom's, drafts' states among them: only for those who read
+    drafts (``articles.readers``), whatever the method."""
 
     def has_permission(self, request, view):
-        return bool(request.user and request.user.is_staff)
+        return bool(request.user and reads_drafts(request.user))
 
 
 @extend_schema_view(
     list=extend_schema(
-        description="Staff only: the article's revisions, newest first. Every change is one: "
-        "saves in the admin, API writes, imports and bulk publishing.",
+        description="Editors only (who may view or change articles): the article's revisions, "
+        "newest first. Every change is one: saves in the admin, API writes, imports and bulk "
+        "publishing.",
         parameters=[ARTICLE_SLUG],
     ),
     retrieve=extend_schema(
-        description="Staff only: one revision of the article, with the article as it was then.",
+        description="Editors only: one revision of the article, with the article as it was then.",
         parameters=[
             ARTICLE_SLUG,
             OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, "The revision's id."),
@@ -116,7 +120,7 @@ class ArticleRevisionViewSet(viewsets.ReadOnlyModelViewSet):
     """Revisions of the article named by the URL; a 404 for an article the reader may not
     read, as for the article itself."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [ReadsDrafts]
     serializer_class = RevisionListSerializer
     lookup_value_regex = r"\d+"
     filter_backends = []

@@ -82,7 +82,7 @@ FULL_TEXT_PAGE_SIZE = 20
 @extend_schema_serializer(
     description="An article as lists show it, without its body unless `fields` names `body`, "
     f"`body_html` or `blocks` (then at most {FULL_TEXT_PAGE_SIZE} to a page). `status` is "
-    "there for staff only, `highlight` in a search (`q`) only."
+    "there for editors only, `highlight` in a search (`q`) only."
 )
 class ArticleListSerializer(ArchiveSerializer):
     url = IdentityLinkField(view_name="api:article-detail", lookup_field="slug")
@@ -129,7 +129,7 @@ class ArticleListSerializer(ArchiveSerializer):
             *FULL_TEXT_FIELDS,
         )
         extra_kwargs = {
-            "status": {"help_text": "Only for staff: `draft` or `published`."},
+            "status": {"help_text": "Only for editors: `draft` or `published`."},
             "updated_at": {
                 "help_text": "When the article itself last changed: an editor's save, an "
                 "import or a publish action. Filter with `modified_after` and "
@@ -170,7 +170,7 @@ class ReaderArticlesField(serializers.Field):
 
 @extend_schema_serializer(
     description="An article with everything its page shows: issue, authors, the body as text, "
-    "HTML and blocks, the images and the reading list. `status` is there for staff only."
+    "HTML and blocks, the images and the reading list. `status` is there for editors only."
 )
 class ArticleDetailSerializer(ArticleListSerializer):
     """Reads the article as ``Article.objects.for_api_detail()`` gives it: bylines, images
@@ -250,7 +250,7 @@ class IssueNeighbourField(serializers.Field):
 
 @extend_schema_serializer(
     description="An issue with the issues before and after it, and its articles in the order "
-    "they went online: published ones, and for staff drafts too."
+    "they went online: published ones, and for editors drafts too."
 )
 class IssueDetailSerializer(IssueListSerializer):
     articles = ReaderArticlesField(
@@ -292,7 +292,7 @@ class BookListSerializer(ArchiveSerializer):
 
 @extend_schema_serializer(
     description="A book with the articles whose reading lists recommend it: published ones, and "
-    "for staff drafts too."
+    "for editors drafts too."
 )
 class BookDetailSerializer(BookListSerializer):
     articles = ReaderArticlesField(
@@ -332,8 +332,8 @@ class AuthorListSerializer(ArchiveSerializer):
 
 
 @extend_schema_serializer(
-    description="An author with their latest articles (published ones, and for staff drafts too), "
-    "the link to all of them, and their books."
+    description="An author with their latest articles (published ones, and for editors drafts "
+    "too), the link to all of them, and their books."
 )
 class AuthorDetailSerializer(AuthorListSerializer):
     articles = ReaderArticlesField(

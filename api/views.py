@@ -239,7 +239,7 @@ class PublicationViewSet(RecordWritesMixin, ArchiveViewSetMixin, viewsets.ModelV
     list=extend_schema(description="Issues of the archive's publications: number and cover date."),
     retrieve=extend_schema(
         description="An issue by slug (e.g. `socialist-worker-2215`), with its articles in the "
-        "order they went online: published ones, and for staff drafts too."
+        "order they went online: published ones, and for editors drafts too."
     ),
     **record_writes(
         "issue",
@@ -251,7 +251,7 @@ class PublicationViewSet(RecordWritesMixin, ArchiveViewSetMixin, viewsets.ModelV
 )
 class IssueViewSet(RecordWritesMixin, ArchiveViewSetMixin, viewsets.ModelViewSet):
     """Issues by slug. The detail embeds the issue's articles, so what it shows depends on
-    who asks: only staff get drafts."""
+    who asks: only editors get drafts."""
 
     queryset = Issue.objects.for_api_detail()
     list_queryset = Issue.objects.for_api_list()
@@ -264,13 +264,14 @@ class IssueViewSet(RecordWritesMixin, ArchiveViewSetMixin, viewsets.ModelViewSet
 @extend_schema_view(
     list=extend_schema(
         description="Articles, newest first, or with `q` most relevant first. Readers other "
-        "than staff get published articles only; staff, with a token or session, get drafts "
-        "and scheduled articles too, and each article's `status`."
+        "than editors get published articles only; editors (who may view or change articles), "
+        "with a token or session, get drafts and scheduled articles too, and each article's "
+        "`status`."
     ),
     retrieve=extend_schema(
         description="An article by slug, with everything its page shows in one response: "
         "issue, authors, the body as text, HTML and blocks, images and reading list. A draft "
-        "or a scheduled article is a 404 for anyone but staff."
+        "or a scheduled article is a 404 for anyone but editors."
     ),
     create=extend_schema(
         description="Create an article, sent as JSON: for editors who may add articles. The "
@@ -339,7 +340,7 @@ class ArticleViewSet(
 ):
     """Articles by slug: the one resource editors also write over the API.
 
-    Every request is narrowed by ``for_reader()``, so only staff ever get drafts or
+    Every request is narrowed by ``for_reader()``, so only editors ever get drafts or
     scheduled articles. Writes take ``ArticleWriteSerializer`` and answer in the detail
     shape.
     """
@@ -385,7 +386,7 @@ class ArticleViewSet(
     list=extend_schema(description="People credited with articles or books."),
     retrieve=extend_schema(
         description="An author by slug, with their latest articles (published ones, and for "
-        "staff drafts too), the link to all their articles, and their books."
+        "editors' drafts too), the link to all their articles, and their books."
     ),
     **record_writes(
         "author",
@@ -397,7 +398,7 @@ class ArticleViewSet(
 )
 class AuthorViewSet(RecordWritesMixin, ArchiveViewSetMixin, viewsets.ModelViewSet):
     """Authors by slug. The detail embeds the author's latest articles, so what it shows
-    depends on who asks: only staff get drafts."""
+    depends on who asks: only editors get drafts."""
 
     queryset = Author.objects.for_api_detail()
     list_queryset = Author.objects.for_api_list()
@@ -411,7 +412,7 @@ class AuthorViewSet(RecordWritesMixin, ArchiveViewSetMixin, viewsets.ModelViewSe
     list=extend_schema(description="Books recommended in articles' reading lists."),
     retrieve=extend_schema(
         description="A book by slug, with the articles whose reading lists recommend it, "
-        "newest first: published ones, and for staff drafts too."
+        "newest first: published ones, and for editors drafts too."
     ),
     **record_writes(
         "book",
@@ -444,10 +445,10 @@ class BookViewSet(RecordWritesMixin, ArchiveViewSetMixin, viewsets.ModelViewSet)
 @extend_schema_view(
     list=extend_schema(
         description="Pictures printed with articles: those of published articles, and for "
-        "staff those of drafts too. Often only the caption survives: then `url` is null."
+        "editors those of drafts too. Often only the caption survives: then `url` is null."
     ),
     retrieve=extend_schema(
-        description="An image by id: a 404 for anyone but staff until its article is published."
+        description="An image by id: a 404 for anyone but editors until its article is published."
     ),
     **record_writes(
         "image",

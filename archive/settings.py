@@ -10,6 +10,7 @@ import datetime as dt
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "csp",
     "axes",
     "reversion",
     "articles",
@@ -65,6 +67,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that answers, so that every page and JSON answer carries it.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -235,6 +239,11 @@ if MEDIA_STORAGE == "s3":
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        # DRF's own, allowing the inline styles its templates hold (api.renderers).
+        "api.renderers.BrowsableAPIRenderer",
+    ],
     # Token first: its WWW-Authenticate challenge makes an anonymous write a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -312,6 +321,32 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+
+# Content-Security-Policy on every answer (django-csp): scripts and styles from this
+# site's own static files only, none inline, nothing evaluated; the admin, Swagger UI
+# (``api/docs.html``) and the home page need no more. Images may also come from the
+# media storage's origin, and ``data:`` URLs, which Swagger UI's icons are.
+_MEDIA_ORIGINS = []
+if MEDIA_STORAGE == "s3":
+    _storage = STORAGES["default"]["OPTIONS"]
+    if _storage["custom_domain"]:
+        _MEDIA_ORIGINS = [f"https://{_storage['custom_domain']}"]
+    elif _storage["endpoint_url"]:
+        _MEDIA_ORIGINS = [_storage["endpoint_url"].rstrip("/")]
+    else:
+        _MEDIA_ORIGINS = ["https://*.amazonaws.com"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *_MEDIA_ORIGINS],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
 }
 
 if not DEBUG:

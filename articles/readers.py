@@ -1,17 +1,26 @@
 """What a reader may read: one rule for the querysets, the API and its caches.
 
-Staff read the whole archive: drafts, and published articles scheduled for later. Every
-other reader, signed in or not, reads what is published and nothing else, so all of
-them get the same answers: the API serves them from its shared response cache, counts
-their lists once, and may read for them from a replica.
+Users who may view or change articles read the whole archive: drafts, and published
+articles scheduled for later. That is a permission, not ``is_staff``: the API shows drafts
+to exactly those the admin shows them to (``ModelAdmin.has_view_permission``), so staff
+with no article permission read only what is published, and a writer who is not staff
+sees the drafts they made. Both newsroom groups (migration ``0007_newsroom_roles``) hold
+``view_article``. Every other reader, signed in or not, reads what is published and
+nothing else, so all of them get the same answers: the API serves them from its shared
+response cache, counts their lists once, and may read for them from a replica.
+
+Asking costs a signed-in user who is not a superuser two queries (their own and their
+groups' permissions), once per request: Django keeps the answer on the user object.
 """
 
 from django.conf import settings
 
+DRAFT_PERMISSIONS = ("articles.view_article", "articles.change_article")
+
 
 def reads_drafts(user) -> bool:
     """Whether ``user`` reads the whole archive rather than only what is published."""
-    return user.is_staff
+    return any(user.has_perm(permission) for permission in DRAFT_PERMISSIONS)
 
 
 def carries_credentials(request) -> bool:

@@ -25,6 +25,7 @@ import datetime as dt
 import html
 import json
 import re
+import secrets
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import (
@@ -57,9 +58,6 @@ FTS_TABLE = "articles_article_fts"
 # PostgreSQL's A, B and C weights.
 FTS_WEIGHTS = (10.0, 4.0, 1.0)
 
-# Marks the database puts around matches; they are turned into <mark> only after the
-# passage has been HTML-escaped, so article text can never become live markup.
-_START, _STOP = "\x02", "\x03"
 _SNIPPET_WORDS = 30
 
 # PostgreSQL: up to this many matches, a search first collects their ids through the GIN
@@ -83,17 +81,34 @@ _LINE_BREAKS = re.compile(r"[ \t\r]*\n[ \t\r\n]*")
 class HighlightField(TextField):
     """A search passage from the database, returned as safe HTML with ``<mark>`` tags.
 
+    The database puts ``start`` and ``stop`` around the matches; they become ``<mark>``
+    only after the passage has been HTML-escaped, so article text can never become live
+    markup. Each search draws its own, unguessable markers (``for_one_search``): article
+    text may hold any character, fixed control characters included, and whatever it
+    holds must stay text rather than turn into ``<mark>``.
+
     The passage is one run of text, as a result list shows it: the body's plain-text
     markup (``## `` before a subheading, blank lines between paragraphs) is the body's,
     not the passage's, so the markers go and the breaks become single spaces.
     """
+
+    def __init__(self, *args, start: str, stop: str, **kwargs):
+        self.start, self.stop = start, stop
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def for_one_search(cls) -> "HighlightField":
+        # Letters and digits only between the control characters: HTML escaping leaves
+        # them as they are, and so does every database's snippet function.
+        nonce = secrets.token_hex(8)
+        return cls(start=f"\x02{nonce}\x03", stop=f"\x03{nonce}\x02")
 
     def from_db_value(self, value, expression, connection):
         if value is None:
             return None
         value = _LINE_BREAKS.sub(" ", _SUBHEADING_MARKER.sub("", value)).strip(" ")
         escaped = html.escape(value, quote=False)
-        return escaped.replace(_START, "<mark>").replace(_STOP, "</mark>")
+        return escaped.replace(self.start, "<mark>").replace(self.stop, "</mark>")
 
 
 class _StoredVector(Expression):
@@ -183,6 +198,7 @@ def _sqlite_search(queryset, text: str):
         else:
             # FTS5 cannot match "everything but": take the complement of the matches.
             matches |= ~Q(pk__in=_fts_rowids(_fts_any(alt.exclude)))
+    highlight = HighlightField.for_one_search()
     rank, passage = Value(0.0), Value(None, output_field=TextField())
     if positive:
         expression = " OR ".join(positive)
@@ -196,14 +212,14 @@ def _sqlite_search(queryset, text: str):
         )
         passage = RawSQL(
             f"SELECT snippet({FTS_TABLE}, -1, %s, %s, '…', {_SNIPPET_WORDS}) {correlated}",
-            (_START, _STOP, expression),
+            (highlight.start, highlight.stop, expression),
             TextField(),
         )
     lead = Substr(Concat("standfirst", Value(" "), "body", output_field=TextField()), 1, 200)
     return (
         queryset.filter(matches)
         .alias(rank=Coalesce(rank, Value(0.0), output_field=FloatField()))
-        .annotate(highlight=Coalesce(passage, lead, output_field=HighlightField()))
+        .annotate(highlight=Coalesce(passage, lead, output_field=highlight))
     )
 
 
@@ -269,19 +285,20 @@ def _postgresql_search(queryset, text: str):
         )
         found = matches
         rank = Case(When(pk__in=leading, then=SearchRank(_StoredVector(), query)))
+    highlight = HighlightField.for_one_search()
     return found.alias(rank=rank).annotate(
         highlight=ExpressionWrapper(
             SearchHeadline(
                 document,
                 query,
                 config=CONFIG,
-                start_sel=_START,
-                stop_sel=_STOP,
+                start_sel=highlight.start,
+                stop_sel=highlight.stop,
                 # One passage: ts_headline's fragment mode costs eight times as much.
                 max_words=_SNIPPET_WORDS,
                 min_words=15,
             ),
-            output_field=HighlightField(),
+            output_field=highlight,
         ),
     )
 

@@ -5,6 +5,10 @@ generated paths, query strings and bodies: reads anonymously, writes with an edi
 token. No answer may be a 5xx, and every answer must be one the schema documents, in
 the shape it documents.
 
+Both run twice: in development mode, and in production mode (``DEBUG=false``), with the
+settings ``archive/settings.py`` gives production (HTTPS redirects, HSTS, secure
+cookies…) and requests as the TLS-terminating proxy passes them on.
+
 Schema-valid data must be accepted, with the refusals a schema cannot foresee: a slug
 that names nothing, a cursor the API never issued, a slug, name or issue number already
 taken, a published article without a time, an image moved to another article, an
@@ -13,6 +17,7 @@ often swapped for real ones, so that filters and writes (of every resource) also
 against the archive's actual records.
 """
 
+import json
 import os
 
 import pytest
@@ -27,6 +32,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 
 from articles.models import Article, Author, Book, Image, Issue, Publication
 from tests.factories import ArticleFactory
+from tests.test_settings import PRODUCTION, manage
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
 
@@ -90,6 +96,23 @@ FUZZ_SETTINGS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
+# Production mode costs as much again: fewer examples keep CI's run short.
+PRODUCTION_FUZZ_SETTINGS = settings(
+    FUZZ_SETTINGS,
+    max_examples=int(os.environ.get("ARCHIVE_FUZZ_EXAMPLES", 15)),
+)
+# What production mode's settings may not take from archive/settings.py here: the test
+# run's own database, cache, storage, secret and host; the rest is production's.
+TEST_RUN_OWN = {
+    "DATABASES",
+    "CACHES",
+    "STORAGES",
+    "MEDIA_STORAGE",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+}
+
 
 # A fixed key, so that the auth provider needs no database: the token is made per test.
 EDITOR_TOKEN = "fuzz" + "0" * 36
@@ -128,6 +151,56 @@ def archive(seed, editor, unthrottled, wsgi_keeps_the_test_connection):
     known[Image] = [str(pk) for pk in Image.objects.values_list("pk", flat=True)]
     Token.objects.create(user=editor, key=EDITOR_TOKEN)
     return known
+
+
+@pytest.fixture(scope="session")
+def production_settings():
+    """The settings archive/settings.py makes with ``DEBUG=false`` that differ from this
+    run's, read from a production-mode process, without those the test run keeps."""
+    dump = """
+import json
+from django.conf import settings
+values = {}
+for name in dir(settings):
+    if name.isupper():
+        try:
+            values[name] = json.loads(json.dumps(getattr(settings, name)))
+        except (TypeError, ValueError):
+            pass  # Not plain data (classes, lazy objects): the same in both modes here.
+print(json.dumps(values))
+"""
+    result = manage("shell", "-c", dump, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+@pytest.fixture
+def production(settings, production_settings):
+    """Production mode in this process: a WSGI application loaded with its settings."""
+    from django.conf import settings as current
+
+    changed = {
+        name: value
+        for name, value in production_settings.items()
+        if name not in TEST_RUN_OWN
+        and json.dumps(getattr(current, name, None), default=repr)
+        != json.dumps(value, default=repr)
+    }
+    # pytest-django already runs tests with DEBUG off: the rest is production's own.
+    assert production_settings["DEBUG"] is False and changed["SECURE_SSL_REDIRECT"], changed
+    for name, value in changed.items():
+        setattr(settings, name, value)
+    settings.ALLOWED_HOSTS = ["localhost", "testserver"]
+    # A handler of its own: Django's middleware reads its settings when it is loaded.
+    return get_wsgi_application()
+
+
+def _plain(value):
+    """``value`` as JSON gives it back (tuples as lists), or None if it is not plain data."""
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError):
+        return None
 
 
 def use_real_references(case, data, known):
@@ -190,9 +263,9 @@ def assert_refused_only_for_what_the_schema_cannot_judge(case, response):
     assert not refused, f"schema-valid {sorted(refused)} refused: {errors}"
 
 
-def call_and_check(case, data, known):
+def call_and_check(case, data, known, **call):
     use_real_references(case, data, known)
-    response = case.call()
+    response = case.call(**call)
     # Unknown query parameters are ignored by design, as by most HTTP APIs, and a path's
     # id is text in a URL ("1" is 1): Schemathesis counts both as invalid requests that
     # must be refused. Each bad value the API does refuse has its own 400 test.
@@ -220,4 +293,33 @@ def test_editor_writes_conform_to_the_schema(case, data, archive):
     """Any generated write by an editor answers as documented, never 5xx; each rolls back."""
     with transaction.atomic():
         call_and_check(case, data, archive)
+        transaction.set_rollback(True)
+
+
+def call_in_production(case, data, known, application):
+    """Call ``application`` as the TLS-terminating proxy in front of it would."""
+    case.headers = {**(case.headers or {}), "X-Forwarded-Proto": "https"}
+    response = call_and_check(case, data, known, app=application)
+    # Production's own headers: the answer really came from production mode.
+    assert response.headers.get("strict-transport-security"), response.headers
+    return response
+
+
+@schema.include(method="GET").parametrize()
+@schema.given(data=st.data())
+@PRODUCTION_FUZZ_SETTINGS
+@pytest.mark.django_db
+def test_anonymous_reads_conform_to_the_schema_in_production(case, data, archive, production):
+    """The same reads, in production mode: never 5xx, always as documented."""
+    call_in_production(case, data, archive, production)
+
+
+@schema.exclude(method="GET").parametrize()
+@schema.given(data=st.data())
+@PRODUCTION_FUZZ_SETTINGS
+@pytest.mark.django_db
+def test_editor_writes_conform_to_the_schema_in_production(case, data, archive, production):
+    """The same writes, in production mode: never 5xx, always as documented."""
+    with transaction.atomic():
+        call_in_production(case, data, archive, production)
         transaction.set_rollback(True)

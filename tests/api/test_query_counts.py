@@ -98,3 +98,24 @@ def test_article_list_at_page_size_100_is_one_query(api, seed, django_assert_num
         response = api.get("/api/v1/articles/", {"page_size": 100})
     assert len(response.json()["results"]) == 100
     assert response.json()["count"] == 101
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [("/api/v1/articles/?page_size={size}", 4), ("/api/v1/articles/trotskys-socialism/", 4)],
+)
+def test_an_editors_reads_cost_their_token_and_permissions(
+    editor_api, seed, request, django_assert_num_queries, url, expected
+):
+    """An editor's token (one query), then their own and their groups' permissions (two:
+    a reader of drafts is known by permission, ``articles.readers``), then the same
+    flat count as anyone's."""
+    client = editor_api
+    for size in (1, 100):
+        if size == 100:
+            request.getfixturevalue("grown")
+        target = url.format(size=size)
+        client.get(target)
+        clear_cached_answers()
+        with django_assert_num_queries(expected):
+            assert client.get(target).status_code == 200

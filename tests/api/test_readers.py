@@ -1,10 +1,12 @@
 """One rule says what a reader may read, on every resource that shows articles.
 
-Staff read drafts and scheduled articles; every other reader, signed in or not, reads
-what is published, and gets the public answer: publicly cacheable, from the shared cache.
+Users who may view or change articles read drafts and scheduled articles, staff or
+not; every other reader, signed in or not, staff or not, reads what is published, and
+gets the public answer: publicly cacheable, from the shared cache.
 """
 
 import pytest
+from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from articles.models import Article, Author, Book, ReadingListEntry, ReadingListGroup
@@ -81,12 +83,70 @@ def test_everyone_else_reads_it_nowhere(api, reader, draft, who):
     assert not any(shown(client, draft).values()), shown(client, draft)
 
 
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_staff_without_article_permissions_read_only_what_is_published(
+    api, django_user_model, draft
+):
+    """Staff status alone reads no drafts: the admin refuses such a user the articles,
+    and so does the API, which answers them as anyone."""
+    staff = django_user_model.objects.create_user("clerk", password="x" * 20, is_staff=True)
+    staff.user_permissions.set(Permission.objects.exclude(codename__endswith="_article"))
+    client = client_for(staff)
+    assert not any(shown(client, draft).values()), shown(client, draft)
+    response = client.get("/api/v1/articles/trotskys-socialism/")
+    assert response["Cache-Control"].startswith("public")
+    assert "status" not in response.json()
+
+
+@pytest.mark.parametrize("codename", ["view_article", "change_article"])
+def test_a_writer_who_is_not_staff_reads_the_drafts(django_user_model, draft, codename):
+    """A user who may view (or change) articles reads drafts, staff or not: a writer
+    outside the admin sees the drafts they made through the API."""
+    writer = django_user_model.objects.create_user("writer", password="x" * 20)
+    writer.user_permissions.set(Permission.objects.filter(codename=codename))
+    client = client_for(writer)
+    assert all(shown(client, draft).values()), shown(client, draft)
+    response = client.get(f"/api/v1/articles/{draft.slug}/")
+    assert response.json()["status"] == "draft"
+    assert "private" in response["Cache-Control"]
+
+
+def test_a_writer_who_is_not_staff_sees_the_draft_they_post(django_user_model, seed):
+    """The issue's second case end to end: a contributor posts a draft and reads it."""
+    writer = django_user_model.objects.create_user("writer", password="x" * 20)
+    writer.user_permissions.set(
+        Permission.objects.filter(codename__in=["add_article", "change_article"])
+    )
+    client = client_for(writer)
+    posted = client.post(
+        "/api/v1/articles/",
+        {
+            "issue": "socialist-worker-2215",
+            "headline": "My first draft",
+            "slug": "my-first-draft",
+            "body": "One paragraph.",
+            "status": "draft",
+        },
+        format="json",
+    )
+    assert posted.status_code == 201, posted.content
+    assert client.get("/api/v1/articles/my-first-draft/").status_code == 200
+    listed = client.get("/api/v1/articles/").json()["results"]
+    assert "my-first-draft" in [item["slug"] for item in listed]
+
+
 def test_a_signed_in_reader_gets_the_public_answer(api, reader, draft, django_assert_num_queries):
-    """Not staff, so the same answer as anyone's: public, and served from the shared
-    response cache that an anonymous request filled."""
+    """No article permission, so the same answer as anyone's: public, and served from the
+    shared response cache that an anonymous request filled, after the two queries that
+    find the reader's permissions (their own and their groups')."""
     anonymous = api.get("/api/v1/articles/trotskys-socialism/")
     assert anonymous["Cache-Control"].startswith("public")
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(2):
         response = reader.get("/api/v1/articles/trotskys-socialism/")
     assert response.status_code == 200
     assert response["Cache-Control"].startswith("public")

@@ -1,6 +1,7 @@
 """Revisions from API writes, the revisions API, and If-Match on API writes."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -90,8 +91,8 @@ def revised(editor_api, seed):
 
 @pytest.mark.parametrize("suffix", ["", "{id}/"])
 def test_revisions_permission_matrix(revised, api, django_user_model, suffix):
-    """Anonymous: 401; signed in but not staff: 403; staff: 200; an unknown article or
-    revision: 404."""
+    """Anonymous: 401; signed in without the article permissions, staff or not: 403; with
+    them, staff or not: 200; an unknown article or revision: 404."""
     url = REVISIONS + suffix.format(id=revised.pk)
     assert api.get(url).status_code == 401
     reader = django_user_model.objects.create_user("reader", password="x-long-password-1")
@@ -99,9 +100,12 @@ def test_revisions_permission_matrix(revised, api, django_user_model, suffix):
     staff = django_user_model.objects.create_user(
         "staff", password="x-long-password-2", is_staff=True
     )
-    staff_client = client_for(staff)
-    assert staff_client.get(url).status_code == 200
-    assert staff_client.get(url.replace("trotskys-socialism", "nothing")).status_code == 404
+    assert client_for(staff).get(url).status_code == 403
+    writer = django_user_model.objects.create_user("writer", password="x-long-password-3")
+    writer.user_permissions.set(Permission.objects.filter(codename="view_article"))
+    writer_client = client_for(writer)
+    assert writer_client.get(url).status_code == 200
+    assert writer_client.get(url.replace("trotskys-socialism", "nothing")).status_code == 404
 
 
 def test_another_articles_revision_is_a_404(revised, editor_api):
@@ -116,11 +120,12 @@ def test_revisions_query_counts_do_not_grow(editor_api, seed, django_assert_num_
     for number in range(5):
         editor_api.patch(SEED, {"headline": f"Correction {number}"}, format="json")
     latest = recorded().first()
-    # Token, article, the page with its count.
-    with django_assert_num_queries(3):
+    # Token, the editor's permissions and their groups', article, the page with its count.
+    with django_assert_num_queries(5):
         assert editor_api.get(REVISIONS).status_code == 200
-    # Token, article, the revision, its versions, then its issue, authors and books.
-    with django_assert_num_queries(7):
+    # Token, permissions (two), article, the revision, its versions, then its issue,
+    # authors and books.
+    with django_assert_num_queries(9):
         assert editor_api.get(f"{REVISIONS}{latest.pk}/").status_code == 200
 
 

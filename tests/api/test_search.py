@@ -169,3 +169,20 @@ def test_highlight_is_one_run_of_text_without_the_bodys_markup(api, seed):
     assert len(results) == 2
     for item in results:
         assert "#" not in item["highlight"] and "\n" not in item["highlight"]
+
+
+def test_control_characters_in_the_text_stay_text_in_the_highlight(api, seed):
+    """The control characters the search once marked matches with, written in an
+    article, stay text, never ``<mark>``. (SQLite's passage keeps them as written;
+    PostgreSQL's ``ts_headline`` leaves them out of the passage.)"""
+    ArticleFactory(
+        headline="Airships",
+        standfirst="",
+        body="A zeppelin \x02flew\x03 over the \x02\x03 town, \x03signalling\x02.",
+    )
+    [hit] = api.get("/api/v1/articles/", {"q": "zeppelin"}).json()["results"]
+    assert hit["highlight"].count("<mark>") == hit["highlight"].count("</mark>") == 1
+    shown = hit["highlight"].translate({0x02: None, 0x03: None})
+    assert shown.endswith("A <mark>zeppelin</mark> flew over the  town, signalling.")
+    if connection.vendor == "sqlite":
+        assert "\x02flew\x03 over the \x02\x03 town, \x03signalling\x02." in hit["highlight"]
