@@ -203,10 +203,10 @@ class _Current:
         }
 
 
-def _latest(match: Q) -> dict[tuple[str, str, int], Event]:
-    """Each record's latest event in each feed: what the feed last said of it."""
+def _latest(match: Q, now: datetime) -> dict[tuple[str, str, int], Event]:
+    """Each record's latest event in each feed until ``now``: what the feed says of it."""
     latest = (
-        Event.objects.filter(match)
+        Event.objects.filter(match, at__lte=now)
         .order_by()
         .values("feed", "type", "object_id")
         .annotate(last=Max("id"))
@@ -268,38 +268,87 @@ def _reader_events(last: Event | None, seen: Seen | None, key, now) -> list[Even
 
 
 def record_changes(
-    keys: Keys, *, gone: Keys | None = None, article_states: Mapping[int, State] | None = None
+    keys: Keys,
+    *,
+    gone: Keys | None = None,
+    article_states: Mapping[int, State] | None = None,
+    related: Keys | None = None,
 ) -> int:
     """Write the events that bring both feeds up to date with the records in ``keys``
     (type: ids), in a constant number of queries however many records. ``gone`` names
     those of them being deleted in this transaction (not yet, perhaps); ``article_states``
-    the states of articles already read (``live_state``). Returns how many events."""
-    keys = {
-        type_: {pk for pk in keys.get(type_, ()) if pk is not None}
-        for type_ in TYPE_ORDER
-        if keys.get(type_)
-    }
-    keys = {type_: ids for type_, ids in keys.items() if ids}
+    the states of articles already read (``live_state``); ``related`` the records whose
+    detail shows some of them (an author's articles show the author's name). Returns how
+    many events.
+
+    A record's detail shows others: an article its issue, authors and books; an issue,
+    an author or a book its articles. So when a write changes something in a feed, the
+    records in ``related``, and those in ``keys`` that an article of the write shows,
+    are ``updated`` there too, if the feed shows them and says nothing else of them."""
+    keys, related = _clean(keys), _clean(related or {})
     if not keys:
         return 0
     now = timezone.now()
+    match = _match(keys)
+    # Readers' creations dated later were what the records' last state promised; no
+    # client has read them yet, and this write may have changed the promise. (Updates
+    # dated later stay: one more fetch of a record is harmless, a missing one is not.)
+    pending = Event.objects.filter(match, feed=Event.Feed.READERS, at__gt=now)
+    pending.filter(action=Event.Action.CREATED).delete()
+    current = _Current(keys, gone or {}, article_states or {}).seen
+    latest = _latest(match | _match(related) if related else match, now)
+    events = []
+    for feed, compare in ((Event.Feed.STAFF, _staff_events), (Event.Feed.READERS, _reader_events)):
+        emitted = []
+        for type_, ids in keys.items():
+            for pk in sorted(ids):
+                key = (type_, pk)
+                emitted += compare(latest.get((feed, *key)), current.get(key), key, now)
+        events += emitted + _shown_through(feed, emitted, keys, related, latest, now)
+    Event.objects.bulk_create(events, batch_size=500)
+    return len(events)
+
+
+def _shown_through(feed, emitted, keys, related, latest, now) -> list[Event]:
+    """``updated`` events for the records that show what ``emitted`` changed: those in
+    ``related``, now, and the records of ``keys`` that its articles show, when each
+    article's change enters the feed (a scheduled article's at its time)."""
+    groups = [(now, related)] if emitted and related else []
+    shown_by_articles = {
+        type_: keys[type_]
+        for type_ in (Type.PUBLICATION, Type.ISSUE, Type.AUTHOR, Type.BOOK)
+        if type_ in keys
+    }
+    for at in sorted({event.at for event in emitted if event.type == Type.ARTICLE}):
+        groups.append((at, shown_by_articles))
+    named = {(event.type, event.object_id) for event in emitted}
+    events = []
+    for at, group in groups:
+        for type_, ids in group.items():
+            for pk in sorted(ids):
+                last = latest.get((feed, type_, pk))
+                if (type_, pk) in named or last is None or last.action == Event.Action.DELETED:
+                    continue
+                if last.at <= now:
+                    named.add((type_, pk))
+                    events.append(
+                        _event(
+                            feed, Event.Action.UPDATED, (type_, pk), at, last.slug, last.fingerprint
+                        )
+                    )
+    return events
+
+
+def _clean(keys: Keys) -> dict[str, set[int]]:
+    cleaned = {type_: {pk for pk in keys.get(type_, ()) if pk is not None} for type_ in TYPE_ORDER}
+    return {type_: ids for type_, ids in cleaned.items() if ids}
+
+
+def _match(keys: Keys) -> Q:
     match = Q()
     for type_, ids in keys.items():
         match |= Q(type=type_, object_id__in=ids)
-    # Readers' events dated later were what the records' last state promised; no client
-    # has read them yet, and this write may have changed the promise.
-    Event.objects.filter(match, feed=Event.Feed.READERS, at__gt=now).delete()
-    current = _Current(keys, gone or {}, article_states or {}).seen
-    latest = _latest(match)
-    events = []
-    for type_, ids in keys.items():
-        for pk in sorted(ids):
-            key = (type_, pk)
-            seen = current.get(key)
-            events += _staff_events(latest.get((Event.Feed.STAFF, *key)), seen, key, now)
-            events += _reader_events(latest.get((Event.Feed.READERS, *key)), seen, key, now)
-    Event.objects.bulk_create(events, batch_size=500)
-    return len(events)
+    return match
 
 
 def article_keys(article: Article) -> dict[str, set[int]]:
@@ -340,6 +389,24 @@ def object_keys(objects: Iterable[Model]) -> dict[str, set[int]]:
             keys[Type.AUTHOR].update(obj.credits.values_list("author_id", flat=True))
         elif isinstance(obj, Image):
             keys[Type.ARTICLE].add(obj.article_id)
+    return dict(keys)
+
+
+def related_keys(objects: Iterable[Model]) -> dict[str, set[int]]:
+    """The records whose detail shows ``objects``: an author's or a book's articles and an
+    issue's; an author's books and a book's authors; a publication's issues."""
+    keys = defaultdict(set)
+    for obj in objects:
+        if isinstance(obj, Author):
+            keys[Type.ARTICLE].update(obj.bylines.values_list("article_id", flat=True))
+            keys[Type.BOOK].update(obj.book_credits.values_list("book_id", flat=True))
+        elif isinstance(obj, Book):
+            articles = Article.objects.filter(reading_groups__entries__books=obj)
+            keys[Type.ARTICLE].update(articles.values_list("pk", flat=True))
+        elif isinstance(obj, Issue):
+            keys[Type.ARTICLE].update(obj.articles.values_list("pk", flat=True))
+        elif isinstance(obj, Publication):
+            keys[Type.ISSUE].update(obj.issues.values_list("pk", flat=True))
     return dict(keys)
 
 

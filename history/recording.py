@@ -51,7 +51,7 @@ def record_versions(
     their events in the change feed (unless the caller writes those itself)."""
     objects = list(objects)
     if feed_events:
-        feed.record_changes(feed.object_keys(objects))
+        feed.record_changes(feed.object_keys(objects), related=feed.related_keys(objects))
     with reversion.create_revision(manage_manually=True, atomic=False):
         for obj in objects:
             reversion.add_to_revision(obj)
