@@ -162,7 +162,7 @@ class ChangeFeedView(APIView):
             ),
             OpenApiParameter(
                 "page_size",
-                int,
+                {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
                 description=f"Events per page, 1 to {MAX_PAGE_SIZE} (default {PAGE_SIZE}).",
             ),
         ],

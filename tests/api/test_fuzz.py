@@ -47,7 +47,9 @@ PATH_REFERENCES = {
     "/api/v1/images/{id}/": Image,
 }
 # What only the database can judge, so a schema-valid request may still be refused for it.
-SEMANTIC_QUERY = {"cursor", *QUERY_REFERENCES}
+# A cursor (the lists' `cursor`, the change feed's `since`) is a position only the server
+# can judge: any text is schema-valid.
+SEMANTIC_QUERY = {"cursor", "since", *QUERY_REFERENCES}
 # A multipart part without a filename is a plain field to Django, not a file: OpenAPI's
 # `format: binary` cannot say so.
 SEMANTIC_BODY = {"slug", "published_at", "file", *BODY_REFERENCES}
