@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from . import feeds, views
+from .changes import ChangeFeedView
 from .imports import ImportView
 from .previews import ArticlePreviewView
 from .revisions import ArticleRevisionViewSet
@@ -46,6 +47,7 @@ urlpatterns = [
         feeds.atom(feeds.IssueArticlesFeed)(),
         name="issue-feed-atom",
     ),
+    path("changes/", ChangeFeedView.as_view(), name="changes"),
     path("imports/", ImportView.as_view(), name="imports"),
     path("previews/<str:token>/", ArticlePreviewView.as_view(), name="preview"),
     path("", include(router.urls)),

@@ -160,6 +160,7 @@ class ArchiveRootView(routers.APIRootView):
             "schema": "api:schema",
             "feed_rss": "api:feed-rss",
             "feed_atom": "api:feed-atom",
+            "changes": "api:changes",
         }
         for key, name in links.items():
             response.data[key] = reverse(name, request=request)

@@ -301,6 +301,10 @@ API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=60)
 # whose publication time passes can appear.
 API_RESPONSE_CACHE_SECONDS = env.int("API_RESPONSE_CACHE_SECONDS", default=300)
 
+# Seconds the change feed (/api/v1/changes/) stays behind the present: an event is listed
+# once every write that could be dated before it has had this long to commit (api.changes).
+CHANGES_FEED_DELAY = env.int("CHANGES_FEED_DELAY", default=5)
+
 # The headless front end's preview page, e.g. https://www.example.org/preview?token={token}:
 # the admin's "Preview on the website" opens it with a signed token (api.previews).
 FRONTEND_PREVIEW_URL = env.str("FRONTEND_PREVIEW_URL", default="")

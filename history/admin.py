@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.db.models import Prefetch
 from reversion.models import Version
 
-from .models import Change
+from .models import Change, Event
 from .recording import ArticleWrite, record_deletion, record_versions
 
 
@@ -130,6 +130,27 @@ class ChangeAdmin(admin.ModelAdmin):
     @admin.display(description="changed fields")
     def changed(self, change):
         return ", ".join(change.changed_fields)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """The change feed's events, as each feed lists them: read only, for checking what a
+    mirror was told."""
+
+    list_display = ("at", "feed", "action", "type", "slug", "object_id")
+    list_filter = ("feed", "action", "type")
+    search_fields = ("slug",)
+    date_hierarchy = "at"
+    list_per_page = 100
 
     def has_add_permission(self, request):
         return False

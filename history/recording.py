@@ -8,6 +8,9 @@ publish and unpublish actions) already know what they changed and call
 ``record_article_revisions()`` with it. Every other record's changes go through
 ``record_versions()``.
 
+Each of them also writes the change feed's events (``history.feed``) in the same
+transaction, naming every record the write touched.
+
 Revisions are made explicitly (``reversion.create_revision(manage_manually=True)`` and
 ``add_to_revision()``), never from model signals: bulk writes send none, and one
 revision per article needs the article named.
@@ -23,8 +26,9 @@ from django.db.models import Model
 from django.utils import timezone
 from reversion.models import Revision, Version
 
-from articles.models import Article
+from articles.models import Article, Image
 
+from . import feed
 from .models import Change
 from .states import State, articles_with_parts, changed_fields, live_state
 
@@ -41,8 +45,13 @@ def record_versions(
     action: str = Change.Action.CHANGED,
     fields: Iterable[str] = (),
     article: Article | None = None,
+    feed_events: bool = True,
 ) -> None:
-    """One revision of ``objects`` (with what each follows), noted with ``Change``."""
+    """One revision of ``objects`` (with what each follows), noted with ``Change``, and
+    their events in the change feed (unless the caller writes those itself)."""
+    objects = list(objects)
+    if feed_events:
+        feed.record_changes(feed.object_keys(objects), related=feed.related_keys(objects))
     with reversion.create_revision(manage_manually=True, atomic=False):
         for obj in objects:
             reversion.add_to_revision(obj)
@@ -57,10 +66,17 @@ def record_versions(
 
 
 def record_article_revisions(
-    changes: dict[int, list[str]], *, user, source: str, created: Iterable[int] = ()
+    changes: dict[int, list[str]],
+    *,
+    user,
+    source: str,
+    created: Iterable[int] = (),
+    touched: feed.Keys | None = None,
 ) -> int:
     """One revision for each article in ``changes`` (article id: changed field names),
-    in a constant number of queries however many articles: for bulk writes.
+    in a constant number of queries however many articles: for bulk writes. Their events
+    in the change feed too, with those of the other records in ``touched`` (type: ids;
+    e.g. the images a write deleted, the authors it dropped from a byline).
 
     The rows are django-reversion's own (``Revision`` and ``Version``, with our
     ``Change``), exactly those ``add_to_revision()`` makes, but written in bulk: its
@@ -68,6 +84,10 @@ def record_article_revisions(
     Returns how many revisions were recorded."""
     created = set(created)
     articles = list(articles_with_parts(changes))
+    states = {article.pk: live_state(article) for article in articles}
+    feed.record_changes(
+        feed.merged(touched or {}, *map(feed.article_keys, articles)), article_states=states
+    )
     if not articles:
         return 0
     now = timezone.now()
@@ -80,7 +100,7 @@ def record_article_revisions(
             versions.append(_version(obj))
             versions[-1].revision = revision
         if article.pk in created:
-            action, fields = Change.Action.CREATED, changed_fields(None, live_state(article))
+            action, fields = Change.Action.CREATED, changed_fields(None, states[article.pk])
         else:
             action, fields = Change.Action.CHANGED, changes[article.pk]
         notes.append(
@@ -134,6 +154,7 @@ class ArticleWrite:
 
     def __init__(self, article_id: int | None = None):
         self.before: State | None = None
+        self.before_keys: feed.Keys = {}
         self.baseline: list[Version] = []
         self.opened_at = timezone.now()
         if article_id is None:
@@ -142,6 +163,7 @@ class ArticleWrite:
         if article is None:
             return
         self.before = live_state(article)
+        self.before_keys = feed.article_keys(article)
         if not Change.objects.filter(article_id=article_id).exists():
             # Serialized now, as the article is before the write; saved only if it changes.
             self.baseline = [_version(obj) for obj in _with_parts(article)]
@@ -163,20 +185,48 @@ class ArticleWrite:
             )
         if action is None:
             action = Change.Action.CREATED if self.before is None else Change.Action.CHANGED
+        feed.record_changes(
+            feed.merged(self.before_keys, feed.article_keys(article)),
+            article_states={article.pk: after},
+        )
         record_versions(
-            [article], user=user, source=source, action=action, fields=fields, article=article
+            [article],
+            user=user,
+            source=source,
+            action=action,
+            fields=fields,
+            article=article,
+            feed_events=False,
         )
         return fields
 
 
 def record_deletion(obj: Model, *, user, source: str) -> None:
-    """A last revision of a record about to be deleted: who deleted it, and what it held."""
+    """A last revision of a record about to be deleted: who deleted it, and what it held;
+    and its tombstones in the change feed, with those of what the deletion cascades to
+    (an article's images) and the events of the records readers see through it."""
     if isinstance(obj, Article):
         obj = articles_with_parts([obj.pk]).get()
+    _record_deletion_events(obj)
     record_versions(
         [obj],
         user=user,
         source=source,
         action=Change.Action.DELETED,
         article=obj if isinstance(obj, Article) else None,
+        feed_events=False,
     )
+
+
+def _record_deletion_events(obj: Model) -> None:
+    type_ = feed.MODEL_TYPES.get(type(obj))
+    if type_ is None:
+        return
+    keys, gone, states = feed.object_keys([obj]), {type_: {obj.pk}}, {}
+    if isinstance(obj, Article):
+        keys = feed.article_keys(obj)
+        gone[feed.Type.IMAGE] = keys[feed.Type.IMAGE]
+    elif isinstance(obj, Image):
+        article = articles_with_parts([obj.article_id]).get()
+        states = {article.pk: feed.state_without_image(article, obj.pk)}
+    feed.record_changes(keys, gone=gone, article_states=states)

@@ -46,10 +46,13 @@ from .reports import FileReport
 class ArticleChanges:
     """What a load did to articles, for their revisions: the names of the fields each
     changed article changed, by id (every article it created or changed), and which of
-    them it created."""
+    them it created; and for the change feed, the other records it may have touched, by
+    type (the publication, the issue, authors, books, and what changed articles held
+    before: their images, authors, books and issue)."""
 
     fields: dict[int, list[str]] = field(default_factory=dict)
     created: list[int] = field(default_factory=list)
+    touched: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
 
 
 def load_issue(record: IssueRecord, report: FileReport) -> ArticleChanges:
@@ -66,7 +69,12 @@ def load_issue(record: IssueRecord, report: FileReport) -> ArticleChanges:
     author_records += [a for book in book_records for a in book.authors]
     author_ids = load_authors(author_records, report)
     book_ids = load_books(book_records, author_ids, report)
-    return _ArticleWrites(issue, author_ids, book_ids).load(record.articles, report)
+    changes = _ArticleWrites(issue, author_ids, book_ids).load(record.articles, report)
+    changes.touched["publication"].add(issue.publication_id)
+    changes.touched["issue"].add(issue.pk)
+    changes.touched["author"].update(author_ids.values())
+    changes.touched["book"].update(book_ids.values())
+    return changes
 
 
 def _issue(record: IssueRecord, report: FileReport) -> Issue:
@@ -184,6 +192,7 @@ class _ArticleWrites:
         self.rewrite_reading: list[tuple[Article, ReadingList]] = []
         self.images = _ImagePlan()
         self.changed_fields: dict[Article, list[str]] = {}
+        self.issue_before: dict[int, int] = {}
 
     def load(self, records: list[ArticleRecord], report: FileReport) -> ArticleChanges:
         matches = _match_articles(records, self.issue)
@@ -206,7 +215,18 @@ class _ArticleWrites:
         created = [article.pk for article, *_ in self.new]
         changed = {article.pk: fields for article, fields in self.changed_fields.items()}
         fields = {**{pk: [] for pk in created}, **changed}
-        return ArticleChanges(fields=fields, created=created)
+        changes = ArticleChanges(fields=fields, created=created)
+        for article in self.changed:
+            changes.touched["issue"].add(self.issue_before[article.pk])
+            changes.touched["author"].update(existing.bylines[article.pk])
+            changes.touched["image"].update(row["id"] for row in existing.images[article.pk])
+            changes.touched["book"].update(
+                book
+                for _, entries in existing.reading[article.pk]
+                for _, books in entries
+                for book in books
+            )
+        return changes
 
     def _columns(self, record: ArticleRecord) -> dict:
         return {"issue_id": self.issue.id, **{n: getattr(record, n) for n in ARTICLE_COLUMNS}}
@@ -250,6 +270,7 @@ class _ArticleWrites:
         }
         if not (columns_changed or any(parts_changed.values())):
             return "unchanged"
+        self.issue_before[article.pk] = article.issue_id
         self._assign(article, record)
         self.changed.append(article)
         self.changed_fields[article] = [

@@ -202,7 +202,11 @@ def load_parsed(
                     transaction.set_rollback(True)
                 elif report.changed:
                     record_article_revisions(
-                        changes.fields, user=user, source="import", created=changes.created
+                        changes.fields,
+                        user=user,
+                        source="import",
+                        created=changes.created,
+                        touched=changes.touched,
                     )
                     # Bulk writes send no signals: retire the API's cached pages here.
                     archive_changed()

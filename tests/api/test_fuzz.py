@@ -59,7 +59,9 @@ PATH_REFERENCES = {
     "/api/v1/images/{id}/": Image,
 }
 # What only the database can judge, so a schema-valid request may still be refused for it.
-SEMANTIC_QUERY = {"cursor", *QUERY_REFERENCES}
+# A cursor (the lists' `cursor`, the change feed's `since`) is a position only the server
+# can judge: any text is schema-valid.
+SEMANTIC_QUERY = {"cursor", "since", *QUERY_REFERENCES}
 # Body fields only the database can judge: a reference that names nothing (or an image's
 # other article), a slug or a publication's name already taken, a published article
 # without a time, a book in a reading list that names nothing; `non_field_errors` is an
