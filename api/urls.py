@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from . import feeds, views
-from .imports import ImportView
+from .imports import ImportJobView, ImportView
 from .previews import ArticlePreviewView
 from .revisions import ArticleRevisionViewSet
 
@@ -41,6 +41,7 @@ urlpatterns = [
         name="issue-feed-atom",
     ),
     path("imports/", ImportView.as_view(), name="imports"),
+    path("imports/<int:pk>/", ImportJobView.as_view(), name="import-job"),
     path("previews/<str:token>/", ArticlePreviewView.as_view(), name="preview"),
     path("", include(router.urls)),
 ]

@@ -30,11 +30,26 @@ def staff_without_import_rights(django_user_model):
     return user
 
 
+def finished_report(client, response, **headers):
+    """The report of the job a 202 answer started, followed through its URL."""
+    assert response.status_code == 202, response.content
+    url = response.json()["url"]
+    assert response["Location"] == url
+    job = client.get(url, **headers)
+    assert job.status_code == 200
+    assert job.json()["status"] == "finished"
+    return job.json()["report"]
+
+
 def test_editor_imports_files_through_the_api(editor_client, seed):
-    """Two pages in one request: 200 and the report, with every article created."""
+    """Two pages in one request: 202 and a job whose report has every article created
+    (with no worker configured the job runs before the answer)."""
     response = editor_client.post(IMPORTS, {"file": [upload(PARIS), upload(WINTER)]})
-    assert response.status_code == 200, response.content
-    body = response.json()
+    job = response.json()
+    assert job["progress"] == {"files": 2, "done": 2}
+    assert job["started_at"] and job["finished_at"] and job["error"] == ""
+    body = finished_report(editor_client, response)
+    assert body == job["report"]
     assert body["files"] == {"read": 2, "imported": 2, "failed": 0, "skipped": 0}
     assert body["totals"]["articles"]["created"] == 2
     assert [r["articles"][0]["action"] for r in body["results"]] == ["created", "created"]
@@ -45,24 +60,45 @@ def test_token_authenticated_editor_can_import_and_dry_run(client, editor, seed)
     """A script with the editor's token may dry-run: the report, and nothing written."""
     token = Token.objects.create(user=editor)
     before = database_state()
-    response = client.post(
-        IMPORTS,
-        {"file": upload(PARIS), "dry_run": "true"},
-        HTTP_AUTHORIZATION=f"Token {token.key}",
-    )
-    assert response.status_code == 200
+    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    response = client.post(IMPORTS, {"file": upload(PARIS), "dry_run": "true"}, **auth)
+    report = finished_report(client, response, **auth)
     assert response.json()["dry_run"] is True
-    assert response.json()["totals"]["articles"]["created"] == 1
+    assert report["dry_run"] is True
+    assert report["totals"]["articles"]["created"] == 1
     assert database_state() == before
 
 
-def test_bad_file_answers_400_with_file_line_and_reason(editor_client, seed):
-    """A refused file: 400, its name, line and reason; nothing of it written."""
+def test_a_job_is_seen_only_by_who_started_it(client, editor, newsroom_user, seed):
+    """Another importer gets 404 for it, an anonymous client 401; a superuser sees it."""
+    client.force_login(editor)
+    url = client.post(IMPORTS, {"file": upload(PARIS)}).json()["url"]
+    colleague = newsroom_user("colleague", group="Editors")
+    client.force_login(colleague)
+    assert client.get(url).status_code == 404
+    assert client.get(url).json() == {"detail": "No import job of yours has that id."}
+    colleague.is_superuser = True
+    colleague.save()
+    assert client.get(url).status_code == 200
+    client.logout()
+    assert client.get(url).status_code == 401
+
+
+def test_a_job_is_never_cached(editor_client, seed):
+    """A polled resource: Cache-Control no-store, so every poll sees the job as it is."""
+    url = editor_client.post(IMPORTS, {"file": upload(PARIS)}).json()["url"]
+    assert "no-store" in editor_client.get(url)["Cache-Control"]
+
+
+def test_a_bad_file_is_reported_with_file_line_and_reason(editor_client, seed):
+    """A refused file: the job's report names it, its line and reason; nothing of it
+    written, and the good file beside it imported."""
     before = database_state()
     broken = PARIS.read_bytes().replace(b"18:10 BST", b"teatime")
-    response = editor_client.post(IMPORTS, {"file": upload(PARIS, broken)})
-    assert response.status_code == 400
-    (error,) = response.json()["errors"]
+    response = editor_client.post(IMPORTS, {"file": [upload(PARIS, broken)]})
+    report = finished_report(editor_client, response)
+    assert report["files"]["failed"] == 1
+    (error,) = report["errors"]
     assert error["file"] == PARIS.name
     assert error["line"] == 44
     assert error["reason"].startswith("expected a date line like")
@@ -100,11 +136,16 @@ def test_staff_without_add_permission_may_not_import(client, staff_without_impor
 
 
 def test_the_endpoint_is_in_the_openapi_schema(client, db):
-    """Documented with its multipart body and its 400 answer."""
+    """Documented with its multipart body, its 202 answer and the job it points to."""
     schema = client.get("/api/v1/schema/", {"format": "json"}).json()
     operation = schema["paths"]["/api/v1/imports/"]["post"]
     assert "multipart/form-data" in operation["requestBody"]["content"]
-    assert {"200", "400", "401", "403"} <= set(operation["responses"])
+    assert {"202", "400", "401", "403"} <= set(operation["responses"])
+    job = {"$ref": "#/components/schemas/ImportJob"}
+    assert operation["responses"]["202"]["content"]["application/json"]["schema"] == job
+    follow = schema["paths"]["/api/v1/imports/{id}/"]["get"]
+    assert follow["responses"]["200"]["content"]["application/json"]["schema"] == job
+    assert {"401", "403", "404"} <= set(follow["responses"])
 
 
 def test_the_documented_totals_are_every_kind_by_every_action(editor_client, seed):
@@ -117,7 +158,8 @@ def test_the_documented_totals_are_every_kind_by_every_action(editor_client, see
     integer = {"type": "integer"}
     assert list(counts["properties"].items()) == [(action, integer) for action in ACTIONS]
     assert sorted(counts["required"]) == sorted(ACTIONS)
-    report = editor_client.post(IMPORTS, {"file": upload(PARIS), "dry_run": "true"}).json()
+    response = editor_client.post(IMPORTS, {"file": upload(PARIS), "dry_run": "true"})
+    report = finished_report(editor_client, response)
     assert [(kind, list(n)) for kind, n in report["totals"].items()] == [
         (kind, list(ACTIONS)) for kind in KINDS
     ]
