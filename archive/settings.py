@@ -253,9 +253,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Seconds before a message a worker took and never acknowledged goes to another:
     # longer than the longest import job, since the job may otherwise run twice at once
     # (which the per-file claims make safe, but slower).
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60),
+    "visibility_timeout": 60 * 60,
     # Keys kept apart from other users of the same Redis database.
-    "global_keyprefix": env.str("CELERY_KEY_PREFIX", default="archive-tasks:"),
+    "global_keyprefix": "archive-tasks:",
+    # Any of kombu's Redis transport options, as JSON: {"visibility_timeout": 600}.
+    **env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={}),
 }
 # How long a job's uploaded files are kept after it finishes: an admin dry run's files
 # wait that long for the editor's confirmation.
