@@ -87,11 +87,8 @@ def job_confirm(*, job: ImportJob) -> ImportJob | None:
     None if the dry run was confirmed or cancelled already (or nothing passed)."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
-        passed = [
-            file
-            for file in job.files.stashed().order_by("position")
-            if file.result and file.result["ok"]
-        ]
+        stashed = list(job.files.stashed().order_by("position"))
+        passed = [file for file in stashed if file.result and file.result["ok"]]
         if not (job.dry_run and job.done) or not passed or hasattr(job, "confirmed_by"):
             return None
         confirmed = ImportJob.objects.create(
@@ -102,7 +99,7 @@ def job_confirm(*, job: ImportJob) -> ImportJob | None:
             for position, file in enumerate(passed)
         )
         job.files.update(stored="")
-    _delete_stored([file for file in job.files.all() if file.stored])
+    _delete_stored(file for file in stashed if file not in passed)
     return confirmed
 
 
@@ -185,5 +182,12 @@ def stash_sweep() -> None:
 
 
 def _delete_stored(files: Iterable[ImportJobFile]) -> None:
+    """Delete the files' uploads, and each job's folder once it is empty (a local stash
+    has folders; object storage has none to delete)."""
+    folders = set()
     for file in files:
         stash().delete(file.stored)
+        folders.add(file.stored.rpartition("/")[0])
+    for folder in folders:
+        if not any(stash().listdir(folder)):
+            stash().delete(folder)

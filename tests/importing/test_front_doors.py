@@ -6,8 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from articles.importing.jobs import job_create
 from articles.importing.reports import ACTIONS, KINDS
-from articles.models import Article
+from articles.models import Article, ImportJob
 from tests.conftest import SAMPLES_DIR
 from tests.importing.conftest import database_state
 
@@ -174,36 +175,55 @@ def test_article_list_links_to_the_import_page(editor_client, seed):
 def test_admin_upload_shows_the_dry_run_then_imports_on_confirmation(
     editor_client, seed, import_stash
 ):
-    """Upload: a report of what would change and nothing written; confirm: imported."""
+    """Upload: a dry-run job whose page reports what would change, nothing written;
+    confirm: an import job whose page reports what it did, and the stash emptied."""
     before = database_state()
-    page = editor_client.get(ADMIN_IMPORT)
-    assert page.status_code == 200
-    preview = editor_client.post(ADMIN_IMPORT, {"files": [upload(PARIS), upload(WINTER)]})
-    assert preview.status_code == 200
-    assert "What importing would do" in preview.content.decode()
-    assert "created: When Paris rose: the Commune of 1871" in preview.content.decode()
+    assert editor_client.get(ADMIN_IMPORT).status_code == 200
+    posted = editor_client.post(ADMIN_IMPORT, {"files": [upload(PARIS), upload(WINTER)]})
+    assert posted.status_code == 302
+    dry_run = ImportJob.objects.get()
+    assert posted["Location"] == f"{ADMIN_IMPORT}{dry_run.pk}/"
+    preview = editor_client.get(posted["Location"])
+    content = preview.content.decode()
+    assert "What importing would do" in content
+    assert "created: When Paris rose: the Commune of 1871" in content
+    assert 'value="Import 2 file(s)"' in content
     assert database_state() == before
 
-    done = editor_client.post(ADMIN_IMPORT, {"token": preview.context["token"]})
-    assert done.status_code == 200
+    done = editor_client.post(posted["Location"], {"confirm": "Import"}, follow=True)
+    assert done.redirect_chain == [(f"{ADMIN_IMPORT}{dry_run.pk + 1}/", 302)]
     assert "What the import did" in done.content.decode()
+    assert "Files: 2 read, 2 imported, 0 failed, 0 skipped" in done.content.decode()
     assert Article.objects.count() == 3
     assert not [path for path in import_stash.rglob("*") if path.is_file()]
-    again = editor_client.post(ADMIN_IMPORT, {"token": preview.context["token"]}, follow=True)
-    assert "That upload has expired" in again.content.decode()
+    again = editor_client.post(posted["Location"], {"confirm": "Import"}, follow=True)
+    assert "were imported or cancelled already, or have expired" in again.content.decode()
     assert Article.objects.count() == 3
+
+
+def test_admin_job_page_waits_for_a_worker(editor_client, editor, seed, import_stash):
+    """With a worker to wait for, the page says the job is queued and refreshes itself;
+    there is nothing to confirm yet."""
+    job = job_create(user=editor, uploads=[upload(PARIS)], dry_run=True)
+    page = editor_client.get(f"{ADMIN_IMPORT}{job.pk}/").content.decode()
+    assert "Waiting for a worker to take the job" in page
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert 'name="confirm"' not in page
+
+
+def test_an_editor_sees_only_their_own_jobs_in_the_admin(client, editor, newsroom_user, seed):
+    """Another editor's job page is a 404, and confirming it imports nothing."""
+    client.force_login(editor)
+    page = client.post(ADMIN_IMPORT, {"files": [upload(PARIS)]})["Location"]
+    client.force_login(newsroom_user("colleague", group="Editors"))
+    assert client.get(page).status_code == 404
+    assert client.post(page, {"confirm": "Import"}).status_code == 404
+    assert Article.objects.count() == 1
 
 
 def test_admin_upload_of_a_bad_file_shows_its_line_and_offers_nothing(editor_client, seed):
     """A refused file is shown with its line; there is nothing to confirm."""
-    response = editor_client.post(ADMIN_IMPORT, {"files": [upload(PARIS, b"\xff")]})
+    response = editor_client.post(ADMIN_IMPORT, {"files": [upload(PARIS, b"\xff")]}, follow=True)
     content = response.content.decode()
     assert "Line 1: expected UTF-8 text, found the byte 0xff" in content
-    assert response.context["token"] is None
-
-
-def test_a_forged_token_imports_nothing(editor_client, seed):
-    """Only a token the page signed is honoured."""
-    response = editor_client.post(ADMIN_IMPORT, {"token": "forged"}, follow=True)
-    assert "That upload has expired" in response.content.decode()
-    assert Article.objects.count() == 1
+    assert 'name="confirm"' not in content
