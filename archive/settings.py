@@ -311,7 +311,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # A revision's action is named apart from the import report's.
-    "ENUM_NAME_OVERRIDES": {"RevisionActionEnum": "history.models.Change.Action"},
+    "ENUM_NAME_OVERRIDES": {
+        "RevisionActionEnum": "history.models.Change.Action",
+        "ImportJobStatusEnum": "articles.models.ImportJob.Status",
+        "StatusEnum": "articles.models.Article.Status",
+    },
 }
 
 # Seconds that browsers and shared caches may keep an anonymous API response.

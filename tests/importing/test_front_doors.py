@@ -85,6 +85,19 @@ def test_a_job_is_seen_only_by_who_started_it(client, editor, newsroom_user, see
     assert client.get(url).status_code == 401
 
 
+def test_a_job_is_five_queries_however_many_files(client, editor, seed, django_assert_num_queries):
+    """The token's user, their permissions (two), the job and its files: a job of three
+    files costs what one does."""
+    token = Token.objects.create(user=editor)
+    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    files = [upload(PARIS), upload(WINTER), upload(PARIS, b"\xff")]
+    url = client.post(IMPORTS, {"file": files}, **auth).json()["url"]
+    with django_assert_num_queries(5):
+        job = client.get(url, **auth).json()
+    assert job["progress"] == {"files": 3, "done": 3}
+    assert len(job["report"]["results"]) == 3
+
+
 def test_a_job_is_never_cached(editor_client, seed):
     """A polled resource: Cache-Control no-store, so every poll sees the job as it is."""
     url = editor_client.post(IMPORTS, {"file": upload(PARIS)}).json()["url"]
