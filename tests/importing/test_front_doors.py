@@ -1,8 +1,10 @@
 """The API endpoint and the admin page run the same importer, for editors only."""
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files import File
+from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
@@ -96,6 +98,32 @@ def test_a_job_is_five_queries_however_many_files(client, editor, seed, django_a
         job = client.get(url, **auth).json()
     assert job["progress"] == {"files": 3, "done": 3}
     assert len(job["report"]["results"]) == 3
+
+
+def test_an_upload_reaches_the_stash_without_being_read_whole(editor_client, seed, monkeypatch):
+    """An upload larger than Django keeps in memory goes to a temporary file, which the
+    stash takes over (a local stash moves it; object storage reads it a chunk at a
+    time): nothing reads it whole in the web process."""
+    reads, moved = [], []
+
+    def spied_read(upload):
+        def read(size=-1):
+            reads.append(size)
+            return upload.file.read(size)
+
+        return read
+
+    def spied_path(upload):
+        moved.append(upload.name)
+        return upload.file.name
+
+    monkeypatch.setattr(TemporaryUploadedFile, "read", property(spied_read))
+    monkeypatch.setattr(TemporaryUploadedFile, "temporary_file_path", spied_path)
+    large = PARIS.read_bytes() + b"\n" * (settings.FILE_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = editor_client.post(IMPORTS, {"file": upload(PARIS, large)})
+    assert finished_report(editor_client, response)["files"]["imported"] == 1
+    assert moved == [PARIS.name]
+    assert all(0 < size <= File.DEFAULT_CHUNK_SIZE for size in reads)
 
 
 def test_a_job_is_never_cached(editor_client, seed):
