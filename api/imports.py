@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from articles.importing.jobs import job_create, job_enqueue, job_report
+from articles.importing.jobs import QueueUnavailable, job_create, job_enqueue, job_report
 from articles.importing.reports import ACTIONS, KINDS
 from articles.models import ImportJob
 from articles.publishing import may_import
@@ -201,7 +201,14 @@ class ImportView(APIView):
             dry_run=form.validated_data["dry_run"],
             publication=form.validated_data["publication"],
         )
-        job_enqueue(job)
+        try:
+            job_enqueue(job)
+        except QueueUnavailable as error:
+            return Response(
+                {"detail": f"{error}; try again later."},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": "60"},
+            )
         job = ImportJob.objects.with_files().get(pk=job.pk)
         data = ImportJobSerializer(job, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})

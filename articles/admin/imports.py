@@ -9,7 +9,14 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from ..importing.jobs import job_confirm, job_create, job_discard, job_enqueue, job_report
+from ..importing.jobs import (
+    QueueUnavailable,
+    job_confirm,
+    job_create,
+    job_discard,
+    job_enqueue,
+    job_report,
+)
 from ..importing.reports import ACTIONS, KINDS
 from ..models import ImportJob
 from ..publishing import may_import
@@ -77,7 +84,11 @@ class ArchiveImportAdminMixin:
                     dry_run=True,
                     publication=form.cleaned_data["publication"],
                 )
-                job_enqueue(job)
+                try:
+                    job_enqueue(job)
+                except QueueUnavailable as error:
+                    self.message_user(request, f"{error}; try again later.", messages.ERROR)
+                    return redirect("admin:articles_article_import")
                 return redirect("admin:articles_article_import_job", pk=job.pk)
         context = {**self._import_context(request), "form": form}
         return TemplateResponse(request, "admin/articles/article/import.html", context)
@@ -102,7 +113,11 @@ class ArchiveImportAdminMixin:
                     messages.ERROR,
                 )
                 return redirect("admin:articles_article_import")
-            job_enqueue(confirmed)
+            try:
+                job_enqueue(confirmed)
+            except QueueUnavailable as error:
+                message = f"{error}; upload the files again later."
+                self.message_user(request, message, messages.ERROR)
             return redirect("admin:articles_article_import_job", pk=confirmed.pk)
         report = job_report(job)
         files = job.files.all()

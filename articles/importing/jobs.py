@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from articles.models import ImportJob, ImportJobFile
 from articles.publishing import may_import, may_publish
@@ -111,12 +112,25 @@ def job_discard(*, job: ImportJob) -> None:
     _delete_stored(files)
 
 
+QUEUE_UNREACHABLE = "expected the task queue to take the job, found its broker unreachable"
+
+
+class QueueUnavailable(Exception):
+    """The task queue's broker could not be reached: the job failed, its files deleted."""
+
+
 def job_enqueue(job: ImportJob) -> None:
     """Hand the job to the task queue: a worker, or this process when none is configured
-    (``CELERY_TASK_ALWAYS_EAGER``)."""
+    (``CELERY_TASK_ALWAYS_EAGER``). If the broker cannot be reached, the job fails at once
+    rather than wait for a worker that will never hear of it."""
     from articles.tasks import run_import_job
 
-    run_import_job.delay(job.pk)
+    try:
+        run_import_job.delay(job.pk)
+    except OperationalError as error:
+        job_fail(job_id=job.pk, error=QUEUE_UNREACHABLE)
+        job_discard(job=job)
+        raise QueueUnavailable(QUEUE_UNREACHABLE) from error
 
 
 def job_run(*, job_id: int) -> None:

@@ -6,11 +6,14 @@ from django.contrib.auth.models import Permission
 from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.urls import reverse
+from kombu import Connection
 from rest_framework.authtoken.models import Token
 
-from articles.importing.jobs import job_create
+from archive.celery import app
+from articles.importing.jobs import QUEUE_UNREACHABLE, job_create
 from articles.importing.reports import ACTIONS, KINDS
 from articles.models import Article, ImportJob
+from articles.tasks import run_import_job
 from tests.conftest import SAMPLES_DIR
 from tests.importing.conftest import database_state
 
@@ -124,6 +127,32 @@ def test_an_upload_reaches_the_stash_without_being_read_whole(editor_client, see
     assert finished_report(editor_client, response)["files"]["imported"] == 1
     assert moved == [PARIS.name]
     assert all(0 < size <= File.DEFAULT_CHUNK_SIZE for size in reads)
+
+
+def test_an_unreachable_queue_answers_503_and_keeps_nothing(
+    editor_client, seed, import_stash, monkeypatch
+):
+    """A broker configured but down: 503 with Retry-After, the job failed with its reason
+    (nobody waits for it), its upload deleted and nothing imported."""
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    monkeypatch.setattr(
+        run_import_job,
+        "delay",
+        lambda *args: app.send_task(
+            run_import_job.name,
+            args,
+            connection=Connection("redis://127.0.0.1:9/0"),
+            retry_policy={"max_retries": 1, "interval_start": 0},
+        ),
+    )
+    response = editor_client.post(IMPORTS, {"file": upload(PARIS)})
+    assert response.status_code == 503, response.content
+    assert response["Retry-After"] == "60"
+    assert "task queue" in response.json()["detail"]
+    job = ImportJob.objects.get()
+    assert (job.status, job.error) == ("failed", QUEUE_UNREACHABLE)
+    assert not [path for path in import_stash.rglob("*") if path.is_file()]
+    assert Article.objects.count() == 1
 
 
 def test_a_job_is_never_cached(editor_client, seed):
