@@ -5,7 +5,7 @@ PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: serve test lint install
+.PHONY: serve test lint install worker
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ serve: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py loaddata seed
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# A task-queue worker for import jobs; needs CELERY_BROKER_URL (README: The queue).
+worker: install
+	$(VENV)/bin/celery -A archive worker --loglevel INFO
 
 test: install
 	$(PY) manage.py makemigrations --check --dry-run

@@ -4,7 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from . import feeds, views
 from .changes import ChangeFeedView
-from .imports import ImportView
+from .imports import ImportJobView, ImportView
 from .previews import ArticlePreviewView
 from .revisions import ArticleRevisionViewSet
 
@@ -49,6 +49,7 @@ urlpatterns = [
     ),
     path("changes/", ChangeFeedView.as_view(), name="changes"),
     path("imports/", ImportView.as_view(), name="imports"),
+    path("imports/<int:pk>/", ImportJobView.as_view(), name="import-job"),
     path("previews/<str:token>/", ArticlePreviewView.as_view(), name="preview"),
     path("", include(router.urls)),
 ]

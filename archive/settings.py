@@ -235,6 +235,38 @@ if MEDIA_STORAGE == "s3":
         },
     }
 
+# Imports run as jobs on a Celery queue (articles.importing.jobs). With CELERY_BROKER_URL
+# set (redis://host:6379/1: the cache's Redis may serve, on a database of its own) they go
+# to workers, started with `celery -A archive worker`; with nothing set they run at once in
+# the process that asked, so development needs no worker. A job's message is acknowledged
+# only once the job is done: a worker that dies mid-job leaves it to be delivered again,
+# at once when a pool process dies, after the visibility timeout when the whole worker
+# does, and the job then goes on with the files not yet imported.
+TASK_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not TASK_BROKER_URL
+# Eager tasks never reach a broker; the in-memory one keeps Celery from looking for one.
+CELERY_BROKER_URL = TASK_BROKER_URL or "memory://"
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A worker takes one job at a time, so a second worker gets the next one.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Every job's state and report are ImportJob rows: Celery keeps no results.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Seconds before a message a worker took and never acknowledged goes to another:
+    # longer than the longest import job, since the job may otherwise run twice at once
+    # (which the per-file claims make safe, but slower).
+    "visibility_timeout": 60 * 60,
+    # Keys kept apart from other users of the same Redis database.
+    "global_keyprefix": "archive-tasks:",
+    # Any of kombu's Redis transport options, as JSON: {"visibility_timeout": 600}.
+    **env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={}),
+}
+# How long a job's uploaded files are kept after it finishes: an admin dry run's files
+# wait that long for the editor's confirmation.
+IMPORT_STASH_MAX_AGE = dt.timedelta(hours=env.int("IMPORT_STASH_MAX_AGE_HOURS", default=24))
+
 # The seed article and the interchange samples: ``manage.py loaddata seed``.
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
@@ -288,7 +320,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # A revision's action is named apart from the import report's.
-    "ENUM_NAME_OVERRIDES": {"RevisionActionEnum": "history.models.Change.Action"},
+    "ENUM_NAME_OVERRIDES": {
+        "RevisionActionEnum": "history.models.Change.Action",
+        "ImportJobStatusEnum": "articles.models.ImportJob.Status",
+        "StatusEnum": "articles.models.Article.Status",
+    },
 }
 
 # Seconds that browsers and shared caches may keep an anonymous API response.

@@ -9,6 +9,7 @@ import html
 import re
 
 import nh3
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
@@ -746,3 +747,129 @@ def _reading_list_data() -> JSONList:
     )
     entries = JSONList(entries.values(data=JSONObject(text="text", books=books)))
     return JSONList(groups.values(data=JSONObject(heading="heading", entries=entries)))
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def for_requester(self, user):
+        """The jobs ``user`` may follow: their own (every job, for a superuser)."""
+        return self if user.is_superuser else self.filter(user=user)
+
+    def with_files(self):
+        """Jobs with their files, in order: what a job's page and the API show."""
+        return self.prefetch_related(Prefetch("files", ImportJobFile.objects.order_by("position")))
+
+    def stash_expired(self, *, now=None):
+        """Finished jobs whose files have been kept for ``IMPORT_STASH_MAX_AGE``."""
+        now = now or timezone.now()
+        return self.filter(finished_at__lt=now - settings.IMPORT_STASH_MAX_AGE)
+
+
+class ImportJob(models.Model):
+    """An import of uploaded files, run by a task-queue worker (``articles.tasks``).
+
+    The job, not the queue, holds what is done: each of its files is imported in one
+    transaction together with its result, so a job delivered again (its worker died)
+    imports only the files still pending, and two workers on one job never import a file
+    twice (``ImportJobFile.claim``).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="import_jobs",
+        help_text="Who asked for the import: the job imports with their permissions.",
+    )
+    dry_run = models.BooleanField(
+        default=False, help_text="Parse, validate and report what would change; write nothing."
+    )
+    publication = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="The publication (name or slug) of scraped pages that have no masthead.",
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    error = models.TextField(
+        blank=True, help_text="Why the job could not run at all (not a file's refusal)."
+    )
+    checked_by = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="confirmed_by",
+        help_text="The dry run whose files this import took over, once confirmed.",
+    )
+    attempts = models.PositiveIntegerField(
+        default=0, help_text="How many times a worker started the job."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        get_latest_by = "created_at"
+        indexes = [models.Index(fields=["finished_at"], name="importjob_finished_idx")]
+
+    def __str__(self):
+        kind = "dry run" if self.dry_run else "import"
+        return f"{kind} #{self.pk} ({self.status})"
+
+    @property
+    def done(self) -> bool:
+        return self.status in (self.Status.FINISHED, self.Status.FAILED)
+
+
+class ImportJobFileQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(result__isnull=True)
+
+    def stashed(self):
+        """Files whose upload is still kept in the ``import_stash`` storage."""
+        return self.exclude(stored="")
+
+
+class ImportJobFile(models.Model):
+    """One uploaded file of an import job: where its bytes wait, and once it has been
+    imported (or refused), its result as the API reports it."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="files")
+    position = models.PositiveIntegerField(help_text="The file's place in the upload.")
+    name = models.CharField(
+        max_length=500, help_text="The uploaded file's name, as reports refer to it."
+    )
+    stored = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="The upload's name in the import_stash storage; empty once deleted.",
+    )
+    result = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="What importing the file did (a file's report); empty while pending.",
+    )
+    counts = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Records by kind and action, as [kind, action, n] triples.",
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobFileQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("job", "position")
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="importjobfile_position")
+        ]
+
+    def __str__(self):
+        return f"{self.name} (job #{self.job_id})"

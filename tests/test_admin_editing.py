@@ -387,34 +387,43 @@ def _upload(name, data):
 
 
 def test_the_import_button_counts_only_files_that_passed(editor_client, seed, import_stash):
+    """Both files wait in the stash for the editor; only the one that passed is imported,
+    and the confirmation deletes them both."""
     good = (SAMPLES_DIR / "2216-when-paris-rose.txt").read_bytes()
     response = editor_client.post(
-        ADMIN_IMPORT, {"files": [_upload("paris.txt", good), _upload("bad.txt", b"\xff")]}
+        ADMIN_IMPORT,
+        {"files": [_upload("paris.txt", good), _upload("bad.txt", b"\xff")]},
+        follow=True,
     )
     assert 'value="Import 1 file(s)"' in response.content.decode()
-    assert _stashed(import_stash) == ["0"]
+    assert _stashed(import_stash) == ["0", "1"]
+    done = editor_client.post(response.redirect_chain[-1][0], {"confirm": "Import"}, follow=True)
+    assert "Files: 1 read, 1 imported, 0 failed, 0 skipped" in done.content.decode()
+    assert _stashed(import_stash) == []
 
 
 def test_cancelling_an_import_deletes_its_upload(editor_client, seed, import_stash):
     good = (SAMPLES_DIR / "2216-when-paris-rose.txt").read_bytes()
-    preview = editor_client.post(ADMIN_IMPORT, {"files": [_upload("paris.txt", good)]})
+    job_page = editor_client.post(ADMIN_IMPORT, {"files": [_upload("paris.txt", good)]})["Location"]
     assert _stashed(import_stash) == ["0"]
-    response = editor_client.post(
-        ADMIN_IMPORT, {"token": preview.context["token"], "cancel": "Cancel"}, follow=True
-    )
+    response = editor_client.post(job_page, {"cancel": "Cancel"}, follow=True)
     assert "Import cancelled: nothing was imported." in response.content.decode()
     assert _stashed(import_stash) == []
+    assert Article.objects.count() == 1
+    confirmed = editor_client.post(job_page, {"confirm": "Import"}, follow=True)
+    assert "upload them again" in confirmed.content.decode()
     assert Article.objects.count() == 1
 
 
 def test_a_stash_keeps_no_uploaded_name_and_is_never_served(
     editor_client, seed, import_stash, settings, client
 ):
-    """The uploader's name (here markup) stays in the signed token, not in storage; the
+    """The uploader's name (here markup) stays in the job's row, not in storage; the
     stash is outside media, so no URL serves it, in development either."""
     good = (SAMPLES_DIR / "2216-when-paris-rose.txt").read_bytes()
     hostile = "<img src=x onerror=alert(1)>.txt"
-    page = editor_client.post(ADMIN_IMPORT, {"files": [_upload(hostile, good)]}).content.decode()
+    page = editor_client.post(ADMIN_IMPORT, {"files": [_upload(hostile, good)]}, follow=True)
+    page = page.content.decode()
     assert "&lt;img src=x onerror=alert(1)&gt;.txt" in page and hostile not in page
     [stored] = [path for path in import_stash.rglob("*") if path.is_file()]
     assert "<" not in str(stored)
@@ -423,6 +432,7 @@ def test_a_stash_keeps_no_uploaded_name_and_is_never_served(
 
 
 def test_a_stash_nobody_confirmed_is_deleted_by_a_later_dry_run(editor_client, seed, import_stash):
+    """A day after its dry run finished, an upload nobody confirmed is deleted."""
     good = (SAMPLES_DIR / "2216-when-paris-rose.txt").read_bytes()
     with time_machine.travel(dt.timedelta(hours=-25)):
         editor_client.post(ADMIN_IMPORT, {"files": [_upload("old.txt", good)]})

@@ -126,8 +126,8 @@ def test_write_routes(as_role, role, method, url, payload, expected):
     [
         ("anonymous", 401, False),
         ("reader", 403, False),
-        ("editor", 200, True),
-        ("superuser", 200, True),
+        ("editor", 202, True),
+        ("superuser", 202, True),
     ],
 )
 def test_who_imports(as_role, role, expected, imported):

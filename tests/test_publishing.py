@@ -6,14 +6,15 @@ import json
 from importlib import import_module
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from articles.models import Article, Issue
+from articles.importing.jobs import NO_LONGER_MAY_IMPORT, job_create, job_run
+from articles.models import Article, ImportJob, Issue
 from tests.admin_forms import form_fields
 from tests.conftest import SAMPLES_DIR
 from tests.factories import ArticleFactory
@@ -305,7 +306,7 @@ def drafts_document(**changes):
 
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("contributor", 403), ("changer", 403), ("writer", 403), ("editor", 200)],
+    [("contributor", 403), ("changer", 403), ("writer", 403), ("editor", 202)],
 )
 def test_who_imports_over_the_api(people, role, expected):
     """Adding and changing articles is not enough: importing needs import_archive."""
@@ -314,7 +315,39 @@ def test_who_imports_over_the_api(people, role, expected):
         "/api/v1/imports/", {"file": [upload(page)]}, format="multipart"
     )
     assert response.status_code == expected, response.content
-    assert Article.objects.filter(issue__number=2216).exists() is (expected == 200)
+    assert Article.objects.filter(issue__number=2216).exists() is (expected == 202)
+
+
+def import_report(api, *files):
+    """The finished report of an import job started over the API."""
+    response = api.post("/api/v1/imports/", {"file": list(files)}, format="multipart")
+    assert response.status_code == 202, response.content
+    return api.get(response.json()["url"]).json()["report"]
+
+
+def test_a_job_imports_with_the_permissions_its_requester_has_when_it_runs(people):
+    """Queued by an editor who then loses the publish permission: the scraped page is
+    refused as drafts-only; with the import permission gone too, the job fails whole."""
+    editor = people["editor"]
+    page = SAMPLES_DIR / "2216-when-paris-rose.txt"
+    queued = job_create(user=editor, uploads=[upload(page)])
+    editor.groups.clear()
+    editor.user_permissions.set(
+        Permission.objects.filter(codename__in=["add_article", "change_article", "import_archive"])
+    )
+    editor = type(editor).objects.get(pk=editor.pk)
+    job_run(job_id=queued.pk)
+    [file] = queued.files.all()
+    assert file.result["error"]["reason"].startswith("expected drafts only")
+    assert not Article.objects.filter(issue__number=2216).exists()
+
+    withdrawn = job_create(user=editor, uploads=[upload(page)])
+    editor.user_permissions.clear()
+    job_run(job_id=withdrawn.pk)
+    withdrawn.refresh_from_db()
+    assert withdrawn.status == ImportJob.Status.FAILED
+    assert withdrawn.error == NO_LONGER_MAY_IMPORT
+    assert withdrawn.files.pending().count() == 1
 
 
 @pytest.mark.parametrize(
@@ -333,23 +366,18 @@ def test_an_importer_who_may_not_publish_brings_drafts_only(people):
     that would unpublish a published article is refused too."""
     api = api_for(people["importer"])
     page = SAMPLES_DIR / "2216-when-paris-rose.txt"
-    response = api.post("/api/v1/imports/", {"file": [upload(page)]}, format="multipart")
-    assert response.status_code == 400
-    [error] = response.json()["errors"]
+    [error] = import_report(api, upload(page))["errors"]
     assert error["file"] == page.name
     assert error["reason"].startswith("expected drafts only, since publishing needs")
     assert not Article.objects.filter(issue__number=2216).exists()
 
-    response = api.post("/api/v1/imports/", {"file": [drafts_document()]}, format="multipart")
-    assert response.status_code == 200, response.content
+    assert import_report(api, drafts_document())["files"]["imported"] == 1
     assert set(Article.objects.filter(issue__number=2216).values_list("status", flat=True)) == {
         "draft"
     }
 
     Article.objects.filter(issue__number=2216).update(status="published")
-    response = api.post("/api/v1/imports/", {"file": [drafts_document()]}, format="multipart")
-    assert response.status_code == 400
-    assert "would unpublish" in response.json()["errors"][0]["reason"]
+    assert "would unpublish" in import_report(api, drafts_document())["errors"][0]["reason"]
     assert set(Article.objects.filter(issue__number=2216).values_list("status", flat=True)) == {
         "published"
     }
@@ -358,19 +386,20 @@ def test_an_importer_who_may_not_publish_brings_drafts_only(people):
 def test_the_import_page_tells_an_importer_who_may_not_publish_why(client, people):
     client.force_login(people["importer"])
     page = SAMPLES_DIR / "2216-when-paris-rose.txt"
-    response = client.post("/admin/articles/article/import/", {"files": [upload(page)]})
+    response = client.post(
+        "/admin/articles/article/import/", {"files": [upload(page)]}, follow=True
+    )
     assert response.status_code == 200
     content = response.content.decode()
     assert "expected drafts only, since publishing needs" in content
-    assert 'name="token"' not in content
+    assert 'name="confirm"' not in content
     assert not Article.objects.filter(issue__number=2216).exists()
 
 
 def test_an_editor_imports_published_pages(client, people):
     client.force_login(people["editor"])
     page = SAMPLES_DIR / "2216-when-paris-rose.txt"
-    response = client.post("/admin/articles/article/import/", {"files": [upload(page)]})
-    token = response.context["token"]
-    assert token
-    client.post("/admin/articles/article/import/", {"token": token})
+    job_page = client.post("/admin/articles/article/import/", {"files": [upload(page)]})
+    assert 'name="confirm"' in client.get(job_page["Location"]).content.decode()
+    client.post(job_page["Location"], {"confirm": "Import"})
     assert Article.objects.get(issue__number=2216).status == Article.Status.PUBLISHED

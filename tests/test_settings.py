@@ -80,3 +80,23 @@ def test_frontend_preview_url_needs_a_place_for_the_token():
     code = "from django.conf import settings; print(settings.FRONTEND_PREVIEW_URL)"
     url = "https://www.example.org/preview?token={token}"
     assert manage("shell", "-v", "0", "-c", code, FRONTEND_PREVIEW_URL=url).stdout.strip() == url
+
+
+def test_import_jobs_run_at_once_unless_a_broker_is_configured():
+    """No CELERY_BROKER_URL (the Quick start): jobs run in the process that enqueues them,
+    with no worker; with one, they go to its workers, acknowledged once done."""
+    show = (
+        "from archive.celery import app; c = app.conf; "
+        "print(c.task_always_eager, c.broker_url, c.task_acks_late, c.task_reject_on_worker_lost)"
+    )
+    alone = manage("shell", "-c", show, CELERY_BROKER_URL="")
+    assert alone.stdout.splitlines()[-1].split() == ["True", "memory://", "True", "True"], (
+        alone.stderr
+    )
+    queued = manage("shell", "-c", show, CELERY_BROKER_URL="redis://127.0.0.1:6379/1")
+    assert queued.stdout.splitlines()[-1].split() == [
+        "False",
+        "redis://127.0.0.1:6379/1",
+        "True",
+        "True",
+    ]

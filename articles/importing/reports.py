@@ -19,10 +19,28 @@ class FileReport:
     articles: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: ImportFileError | None = None
+    # Whether the source's own record of this report (``runner.KeptSource``) holds it.
+    recorded: bool = False
 
     def count(self, kind: str, action: str, n: int = 1) -> None:
         if n:
             self.counts[kind, action] += n
+
+    @classmethod
+    def from_dict(cls, result: dict, counts: Iterable[tuple[str, str, int]]) -> "FileReport":
+        """A report as ``as_dict`` gave it, with its counts as (kind, action, n)."""
+        error = result["error"]
+        return cls(
+            path=result["file"],
+            counts=Counter({(kind, action): n for kind, action, n in counts}),
+            articles=result["articles"],
+            warnings=result["warnings"],
+            error=ImportFileError(error["file"], error["line"], error["reason"]) if error else None,
+            recorded=True,
+        )
+
+    def counts_list(self) -> list[tuple[str, str, int]]:
+        return [(kind, action, n) for (kind, action), n in self.counts.items()]
 
     @property
     def changed(self) -> bool:

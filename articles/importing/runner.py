@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from django.db import (
     DatabaseError,
@@ -76,6 +76,20 @@ class Source(Protocol):
     """
 
     def parse(self, *, publication: str) -> ParsedFile: ...
+
+
+@runtime_checkable
+class KeptSource(Source, Protocol):
+    """A source that keeps its own outcome (an import job's file), so that a file imported
+    once is never imported again, however often the import is run."""
+
+    def claim(self) -> FileReport | None:
+        """Inside the file's transaction, before anything is written: take the file (a
+        lock held until the transaction ends), or its report if it was imported already."""
+
+    def record(self, report: FileReport) -> None:
+        """Keep the file's report: inside its transaction when the file is written, so
+        the two commit together or not at all; after it otherwise."""
 
 
 @dataclass(frozen=True)
@@ -179,14 +193,30 @@ def _import_source(
     source: Source, *, publication: str, dry_run: bool, may_publish: bool, user
 ) -> FileReport:
     parsed = source.parse(publication=publication)
-    return load_parsed(parsed, dry_run=dry_run, may_publish=may_publish, user=user)
+    kept = source if isinstance(source, KeptSource) else None
+    return load_parsed(parsed, dry_run=dry_run, may_publish=may_publish, user=user, kept=kept)
 
 
 def load_parsed(
-    parsed: ParsedFile, *, dry_run: bool = False, may_publish: bool = True, user=None
+    parsed: ParsedFile,
+    *,
+    dry_run: bool = False,
+    may_publish: bool = True,
+    user=None,
+    kept: KeptSource | None = None,
 ) -> FileReport:
     """Write a parsed file in one transaction, with a revision (source ``import``) of each
-    article it creates or changes; on a dry run roll it back, keeping the report."""
+    article it creates or changes; on a dry run roll it back, keeping the report. A
+    ``kept`` source's outcome is recorded in the file's transaction when it is written."""
+    report = _load_parsed(parsed, dry_run=dry_run, may_publish=may_publish, user=user, kept=kept)
+    if kept and not report.recorded:
+        kept.record(report)
+    return report
+
+
+def _load_parsed(
+    parsed: ParsedFile, *, dry_run: bool, may_publish: bool, user, kept: KeptSource | None
+) -> FileReport:
     if parsed.error:
         return FileReport(path=parsed.name, error=parsed.error)
     record = parsed.record
@@ -195,12 +225,15 @@ def load_parsed(
         _drop_a_broken_connection()
         try:
             with _planned_afresh(), transaction.atomic():
+                if kept and (earlier := kept.claim()):
+                    return earlier
                 if not may_publish:
                     check_drafts_only(record)
                 changes = load_issue(record, report)
                 if dry_run:
                     transaction.set_rollback(True)
-                elif report.changed:
+                    return report
+                if report.changed:
                     record_article_revisions(
                         changes.fields,
                         user=user,
@@ -210,6 +243,9 @@ def load_parsed(
                     )
                     # Bulk writes send no signals: retire the API's cached pages here.
                     archive_changed()
+                if kept:
+                    kept.record(report)
+                    report.recorded = True
             return report
         except RecordError as error:
             refused = ImportFileError(parsed.name, parsed.line_of(error.where), error.reason)
