@@ -50,11 +50,19 @@ def test_editor_corrects_a_headline_and_extends_the_reading_list(logged_in_page,
     assert data["headline"] == "Trotsky’s socialism today"
     new_entry = data["reading_list"]["groups"][2]["entries"][-1]
     assert new_entry["text"] == "The Revolution Betrayed by Trotsky"
+    api = f"{live_server.url}/api/v1"
     assert new_entry["books"] == [
         {
             "slug": "the-revolution-betrayed",
+            "url": f"{api}/books/the-revolution-betrayed/",
             "title": "The Revolution Betrayed",
-            "authors": [{"slug": "leon-trotsky-jr", "name": "Leon Trotsky Jr"}],
+            "authors": [
+                {
+                    "slug": "leon-trotsky-jr",
+                    "url": f"{api}/authors/leon-trotsky-jr/",
+                    "name": "Leon Trotsky Jr",
+                }
+            ],
         }
     ]
 

@@ -28,7 +28,13 @@ from reversion.models import Version
 
 from api.previews import preview_token
 from api.sitemaps import _sections
-from articles.models import Article, ReadingListEntry, ReadingListGroup
+from articles.models import (
+    Article,
+    ImportJob,
+    ImportJobFile,
+    ReadingListEntry,
+    ReadingListGroup,
+)
 from tests.factories import AuthorFactory, BookFactory, ImageFactory
 
 SEED = "trotskys-socialism"
@@ -59,7 +65,7 @@ NOT_WALKED = {
     "^media/": "development's media files, named by upload, linked from no public answer",
 }
 # What names nothing, by path parameter: a slug, or an id.
-GHOSTS = {"id": "999999"}
+GHOSTS = {"id": "999999", "pk": "999999"}
 GHOST = "no-such-record"
 
 
@@ -100,14 +106,24 @@ def draft_only(seed, editor, settings):
         format="json",
     )
     assert response.status_code == 201, response.content
-    api.patch(f"/api/v1/articles/{SLUGS['article']}/", {"body": "Quokkaberry ultimatum."})
+    response = api.patch(
+        f"/api/v1/articles/{SLUGS['article']}/", {"body": "Quokkaberry ultimatum."}, format="json"
+    )
+    assert response.status_code == 200, response.content
     draft = Article.objects.get(slug=SLUGS["article"])
     image = ImageFactory(article=draft, caption=DRAFT_WORDS["caption"])
     group = ReadingListGroup.objects.create(article=draft, heading="Read:")
     ReadingListEntry.objects.create(group=group, text="The codex").books.add(book)
+    # The editor's import job, named after the draft's issue: only the editor reads it.
+    job = ImportJob.objects.create(user=editor)
+    ImportJobFile.objects.create(job=job, position=0, name=f"{SLUGS['issue']}.json")
     return {
         "draft": draft,
-        "ids": {"image": image.pk, "revisions": list(_revisions_of(draft))},
+        "ids": {
+            "image": image.pk,
+            "revisions": list(_revisions_of(draft)),
+            "import job": job.pk,
+        },
     }
 
 
@@ -133,7 +149,9 @@ def path_values(draft_only):
         "id": {
             "/images/": [(str(draft_only["ids"]["image"]), True), *seed_images],
             "/revisions/": revisions,
+            "/imports/": [(str(draft_only["ids"]["import job"]), True)],
         },
+        "pk": [(str(draft_only["ids"]["import job"]), True)],
         "token": [(preview_token(seed_article), False), ("not-a-token", False)],
         "section": [(section, False) for section in _sections()],
         "format": [(".json", False), (".api", False)],
