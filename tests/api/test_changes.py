@@ -13,18 +13,10 @@ from articles.models import Article, Author, Book, Image, Issue, Publication
 from history.feed import record_existing
 from history.models import Change, Event
 from tests.admin_forms import change_form
+from tests.api.utils import NEW_ARTICLE
 
 CHANGES = "/api/v1/changes/"
 SEED = "trotskys-socialism"
-NEW_ARTICLE = {
-    "issue": "socialist-worker-2215",
-    "headline": "A new piece",
-    "slug": "a-new-piece",
-    "body": "One paragraph.",
-    "status": "published",
-    "published_at": "2010-08-18T09:00:00+01:00",
-    "authors": ["esme-choonara"],
-}
 
 
 @pytest.fixture(autouse=True)

@@ -11,18 +11,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from history.feed import record_existing
+from tests.api.utils import NEW_ARTICLE
 
 SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "mirror.py"
 LISTS = ("publications", "issues", "articles", "authors", "books", "images")
-NEW_ARTICLE = {
-    "issue": "socialist-worker-2215",
-    "headline": "A new piece",
-    "slug": "a-new-piece",
-    "body": "One paragraph.",
-    "status": "published",
-    "published_at": "2010-08-18T09:00:00+01:00",
-    "authors": ["esme-choonara"],
-}
 
 
 def run_mirror(api_root: str, folder: Path, *args: str) -> None:

@@ -9,6 +9,16 @@ from archive.settings import redis_cache
 from articles.caching import generation_for
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
+# A published article an editor posts in the seed's issue, with the seed's author.
+NEW_ARTICLE = {
+    "issue": "socialist-worker-2215",
+    "headline": "A new piece",
+    "slug": "a-new-piece",
+    "body": "One paragraph.",
+    "status": "published",
+    "published_at": "2010-08-18T09:00:00+01:00",
+    "authors": ["esme-choonara"],
+}
 
 
 def slugs(response):
