@@ -305,6 +305,39 @@ class BookAuthor(models.Model):
     natural_key.dependencies = ["articles.book", "articles.author"]
 
 
+class TopicQuerySet(ArchiveQuerySet):
+    def for_reader(self, user):
+        """Topics with a published article, or with no article yet; a topic given only to
+        drafts is the drafts' news, and only readers of drafts see it."""
+        if reads_drafts(user):
+            return self
+        return self.filter(
+            _public_unless_only_drafts(Article.objects.filter(topics=OuterRef("pk")))
+        )
+
+
+class Topic(models.Model):
+    """A subject the archive's editors file articles under ("Miners' strike"): researchers
+    follow one through the years. Only editors make topics; imports never invent them."""
+
+    natural_key_lookups = ("slug",)
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True, help_text="What the topic covers, for readers.")
+
+    objects = NaturalKeyManager.from_queryset(TopicQuerySet)()
+
+    class Meta:
+        ordering = ("name", "id")
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
 class ArticleQuerySet(ArchiveQuerySet):
     def published(self):
         """What the public may read: published, and not scheduled for later."""
@@ -421,6 +454,9 @@ class Article(models.Model):
         "starting with “## ”."
     )
     authors = models.ManyToManyField(Author, through="ArticleAuthor", related_name="articles")
+    topics = models.ManyToManyField(
+        Topic, related_name="articles", blank=True, help_text="The subjects it is filed under."
+    )
     published_at = models.DateTimeField(
         null=True,
         blank=True,

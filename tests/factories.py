@@ -12,6 +12,7 @@ from articles.models import (
     Image,
     Issue,
     Publication,
+    Topic,
 )
 
 
@@ -41,6 +42,14 @@ class AuthorFactory(factory.django.DjangoModelFactory):
     slug = factory.LazyAttribute(lambda o: slugify(o.name))
 
 
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+
+
 class ArticleFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Article
@@ -61,6 +70,11 @@ class ArticleFactory(factory.django.DjangoModelFactory):
         if create:
             for position, author in enumerate(extracted or [AuthorFactory()]):
                 ArticleAuthor.objects.create(article=self, author=author, position=position)
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set(extracted)
 
 
 class ImageFactory(factory.django.DjangoModelFactory):
