@@ -115,7 +115,9 @@ class Publication(models.Model):
     def natural_key(self):
         return (self.slug,)
 
-    def coverage(self, user, *, number_min: int | None = None, number_max: int | None = None):
+    def coverage(
+        self, user, *, number_min: int | None = None, number_max: int | None = None
+    ) -> Coverage:
         """The issues of this publication ``user`` may see (``Issue.objects.for_reader``),
         from issue number ``number_min`` to ``number_max``: the runs held and missing, and
         issues and articles per year (``articles.coverage``). A bound not given is the
@@ -124,22 +126,21 @@ class Publication(models.Model):
 
         An issue's year is its cover date's, else that of its first published article
         (``first_published_at``), else it is undated; an article's is its
-        ``published_at``'s, in the archive's time zone. Two queries, each reading the
-        held issues only, whatever the window's width.
+        ``published_at``'s, in the archive's time zone. Two queries, the held issues
+        and their articles counted by year: neither reads more as the window widens.
         """
         window = Q(publication=self)
         if number_min is not None:
             window &= Q(number__gte=number_min)
         if number_max is not None:
             window &= Q(number__lte=number_max)
-        held = (
+        held = list(
             Issue.objects.for_reader(user)
             .filter(window)
             .with_first_published_at()
             .order_by("number")
             .values_list("number", "date", "first_published_at")
         )
-        held = list(held)
         low = number_min if number_min is not None else (held[0][0] if held else None)
         high = number_max if number_max is not None else (held[-1][0] if held else None)
         if low is None or high is None or low > high:

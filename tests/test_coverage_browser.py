@@ -22,9 +22,11 @@ def violations(logged_in_page):
     )
     page.on(
         "console",
-        lambda message: reported.append(message.text)
-        if message.type == "error" and "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            reported.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
     )
     return reported
 
