@@ -427,3 +427,32 @@ class ImageFilter(ArchiveFilterSet):
 
     def filter_has_file(self, queryset, name, value):
         return queryset.exclude(file="") if value else queryset.filter(file="")
+
+
+class CoverageWindow(serializers.Serializer):
+    """The window of issue numbers a publication's coverage reads: each bound an issue
+    number, as the issue list's ``number_min`` and ``number_max`` take them, the pair in
+    order. An empty value (``?number_min=``) is no bound, as for every filter."""
+
+    number_min = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=INTEGER_MAX,
+        help_text="The first issue number to account for. Without it: the first issue the "
+        "archive holds (within `number_max`).",
+    )
+    number_max = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=INTEGER_MAX,
+        help_text="The last issue number to account for, at least `number_min`. Without it: "
+        "the last issue the archive holds (from `number_min` on).",
+    )
+
+    def validate(self, attrs):
+        low, high = attrs.get("number_min"), attrs.get("number_max")
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError(
+                {"number_max": [f"Must be at least number_min ({low})."]}
+            )
+        return attrs

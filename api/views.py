@@ -8,6 +8,7 @@ from django.utils.functional import cached_property
 from django.utils.http import http_date
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import permissions, routers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -234,6 +235,29 @@ class PublicationViewSet(RecordWritesMixin, ArchiveViewSetMixin, viewsets.ModelV
     list_serializer_class = serializers.PublicationListSerializer
     detail_serializer_class = serializers.PublicationDetailSerializer
     write_serializer_class = write_serializers.PublicationWriteSerializer
+
+    @extend_schema(
+        description="Which issues of a publication the archive holds and which it lacks, "
+        "by issue number, as runs `[first, last]`: for researchers judging what a search "
+        "can have missed, and for archivists finding the issues still to load. Give "
+        "`number_min` and `number_max` to account for a window of numbers (numbers beyond "
+        "the issues held count as missing); without them the window runs from the first "
+        "issue held to the last. Only what the reader may see counts: an issue whose "
+        "articles are all unpublished is missing, except for editors. With issues and "
+        "articles per year. A bound that is not a whole number from 1 to 2147483647, or "
+        "`number_max` below `number_min`, is a 400 naming it.",
+        parameters=[filters.CoverageWindow],
+        responses={200: serializers.CoverageSerializer},
+    )
+    @action(detail=True, methods=["get"])
+    def coverage(self, request, *args, **kwargs):
+        return self._cached_for_public(self._coverage, request, *args, **kwargs)
+
+    def _coverage(self, request, *args, **kwargs):
+        window = filters.CoverageWindow(data=request.query_params)
+        window.is_valid(raise_exception=True)
+        coverage = self.get_object().coverage(request.user, **window.validated_data)
+        return Response(serializers.CoverageSerializer(coverage).data)
 
 
 @extend_schema_view(

@@ -12,14 +12,15 @@ import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import ExtractYear, JSONObject
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from . import search
 from .caching import archive_changed
+from .coverage import Coverage, gaps, runs, tally
 from .expressions import CompiledSubquery, JSONList
 from .importing.records import IMAGE_COLUMNS
 from .readers import reads_drafts
@@ -114,6 +115,63 @@ class Publication(models.Model):
     def natural_key(self):
         return (self.slug,)
 
+    def coverage(
+        self, user, *, number_min: int | None = None, number_max: int | None = None
+    ) -> Coverage:
+        """The issues of this publication ``user`` may see (``Issue.objects.for_reader``),
+        from issue number ``number_min`` to ``number_max``: the runs held and missing, and
+        issues and articles per year (``articles.coverage``). A bound not given is the
+        first, or last, issue held there; so an issue holding only drafts is missing for
+        a reader of published articles, and held for a reader of drafts.
+
+        An issue's year is its cover date's, else that of its first published article
+        (``first_published_at``), else it is undated; an article's is its
+        ``published_at``'s, in the archive's time zone. Two queries, the held issues
+        and their articles counted by year: neither reads more as the window widens.
+        """
+        window = Q(publication=self)
+        if number_min is not None:
+            window &= Q(number__gte=number_min)
+        if number_max is not None:
+            window &= Q(number__lte=number_max)
+        held = list(
+            Issue.objects.for_reader(user)
+            .filter(window)
+            .with_first_published_at()
+            .order_by("number")
+            .values_list("number", "date", "first_published_at")
+        )
+        low = number_min if number_min is not None else (held[0][0] if held else None)
+        high = number_max if number_max is not None else (held[-1][0] if held else None)
+        if low is None or high is None or low > high:
+            return Coverage(present=[], missing=[], years=[])
+        present = runs(number for number, _, _ in held)
+        articles = (
+            Article.objects.for_reader(user)
+            .filter(issue__publication=self, issue__number__range=(low, high))
+            .values(year=ExtractYear("published_at"))
+            .annotate(count=Count("pk"))
+            .order_by("year")
+        )
+        return Coverage(
+            present=present,
+            missing=gaps(present, low, high),
+            years=tally(
+                (_issue_year(date, first) for _, date, first in held),
+                {row["year"]: row["count"] for row in articles},
+            ),
+        )
+
+
+def _issue_year(date, first_published_at) -> int | None:
+    """The year an issue is counted in: its cover date's, else its first published
+    article's, in the archive's time zone; None when it has neither."""
+    if date is not None:
+        return date.year
+    if first_published_at is not None:
+        return timezone.localtime(first_published_at).year
+    return None
+
 
 class IssueManager(NaturalKeyManager):
     def get_queryset(self):
@@ -124,12 +182,13 @@ class IssueManager(NaturalKeyManager):
 
 class IssueQuerySet(ArchiveQuerySet):
     def for_api_list(self):
+        return self.select_related("publication").with_first_published_at()
+
+    def with_first_published_at(self):
         """With ``first_published_at``: when the first of the issue's published articles
         went online, which the archive knows where the cover date is often lost."""
         first = Article.objects.published().filter(issue=OuterRef("pk")).order_by("published_at")
-        return self.select_related("publication").annotate(
-            first_published_at=Subquery(first.values("published_at")[:1])
-        )
+        return self.annotate(first_published_at=Subquery(first.values("published_at")[:1]))
 
     def neighbours(self, issue):
         """The issues before and after ``issue`` in its publication, by number, each as

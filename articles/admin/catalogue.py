@@ -8,13 +8,16 @@ from history.admin import AuditedAdminMixin
 
 from ..models import Article, ArticleAuthor, Author, Book, BookAuthor, Issue, Publication
 from .common import EditorAdmin, ReadOnlyLinkInline, count_column
+from .coverage import PublicationCoverageAdminMixin
 from .inlines import EditorInline
 
 
 @admin.register(Publication)
-class PublicationAdmin(AuditedAdminMixin, EditorAdmin, admin.ModelAdmin):
+class PublicationAdmin(
+    PublicationCoverageAdminMixin, AuditedAdminMixin, EditorAdmin, admin.ModelAdmin
+):
     ordering = ("name", "id")
-    list_display = ("name", "slug", "issue_count")
+    list_display = ("name", "slug", "issue_count", "coverage_column")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
     issue_count = count_column("issue_count", "issues")

@@ -62,6 +62,9 @@ PATH_REFERENCES = {
 # A cursor (the lists' `cursor`, the change feed's `since`) is a position only the server
 # can judge: any text is schema-valid.
 SEMANTIC_QUERY = {"cursor", "since", *QUERY_REFERENCES}
+# Query parameters a schema cannot judge alone, by operation: a coverage's `number_max`
+# below its `number_min`.
+PAIRED_QUERY = {"/api/v1/publications/{slug}/coverage/": {"number_max"}}
 # Body fields only the database can judge: a reference that names nothing (or an image's
 # other article), a slug or a publication's name already taken, a published article
 # without a time, a book in a reading list that names nothing; `non_field_errors` is an
@@ -249,6 +252,7 @@ def assert_refused_only_for_what_the_schema_cannot_judge(case, response):
         return
     errors = response.json()
     semantic = SEMANTIC_QUERY if case.method == "GET" else SEMANTIC_BODY
+    semantic = {*semantic, *PAIRED_QUERY.get(case.path, ())}
     named = (case.query or {}).get("fields", "")
     if READER_FIELDS & set(named if isinstance(named, list) else str(named).split(",")):
         semantic = {*semantic, "fields"}
