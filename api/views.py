@@ -6,12 +6,7 @@ from django.core.cache import cache
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.http import http_date
-from drf_spectacular.utils import (
-    OpenApiExample,
-    extend_schema,
-    extend_schema_view,
-    inline_serializer,
-)
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import permissions, routers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -391,12 +386,7 @@ class ArticleViewSet(
         "drafts and scheduled articles too); a draft's or scheduled article's related "
         "list is a 404 for anyone but editors, as its detail is.",
         filters=False,
-        responses={
-            200: inline_serializer(
-                "RelatedArticles",
-                {"results": serializers.ArticleListSerializer(many=True)},
-            )
-        },
+        responses={200: serializers.RelatedArticlesSerializer},
     )
     @action(detail=True, pagination_class=None, filterset_class=None)
     def related(self, request, *args, **kwargs):
