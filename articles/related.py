@@ -11,13 +11,15 @@ The evidence, strongest first, and what each piece is worth to a candidate:
 So one shared author outranks one shared book, and one book one topic; two shared topics
 count as much as a book. Equal scores go to the newest.
 
-The cost does not grow with the archive. Each source collects its candidates through an
-index, up to ``CANDIDATES_PER_SOURCE`` of them: bylines through the (author, article)
-index, reading lists through the book's entry links, topics through the topic table's
-topic index, words through the full-text index (``articles.search``), each word's matches
-up to ``MATCHES_PER_WORD``. Only then are the candidates narrowed to what the reader may
-read and ranked. A draft can take a candidate's place in a source, never a place in the
-answer.
+No step reads the article table beyond the rows it names. Each source collects its
+candidates through an index, up to ``CANDIDATES_PER_SOURCE`` of them: bylines through
+the (author, article) index, reading lists through the book's entry links, topics
+through the topic table's topic index, words through the full-text index
+(``articles.search``), each word's matches up to ``MATCHES_PER_WORD``. Counting shared
+authors, books and topics reads the index entries of the article's own authors, books and
+topics: that work follows how much they appear in, not the archive's size. Only then are
+the candidates narrowed to what the reader may read and ranked. A draft can take a
+candidate's place in a source, never a place in the answer.
 
 Key words: on PostgreSQL, the lexemes of the article's own stored ``search_vector`` —
 those of the headline first, then the standfirst, then the body's by how often it uses
@@ -170,7 +172,8 @@ def _by_words(article, using: str) -> tuple[int, list[tuple[int, int]]]:
                 "limit": CANDIDATES_PER_SOURCE,
             }
             cursor.execute(_POSTGRESQL_WORDS, params)
-            # The query chooses the words itself: the best share is a candidate's count.
+            # The query chooses the words itself, so a candidate's share is of the most
+            # it may choose.
             return KEY_WORDS, cursor.fetchall()
         words = _sqlite_key_words(article)
         if not words:
