@@ -198,6 +198,17 @@ class ArticleListSerializer(ArchiveSerializer):
         return fields
 
 
+@extend_schema_serializer(
+    description="Articles related to one article, most related first: at most ten, each as "
+    "an item of the article list."
+)
+class RelatedArticlesSerializer(serializers.Serializer):
+    """The related route's answer, for the schema: the view fills ``results`` with the
+    list serializer itself, so the items are the list's."""
+
+    results = ArticleListSerializer(many=True, read_only=True)
+
+
 @extend_schema_field(ArticleListSerializer(many=True))
 class ReaderArticlesField(serializers.Field):
     """The articles a page embeds (an issue's, an author's, a book's), among those the

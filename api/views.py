@@ -389,9 +389,36 @@ class ArticleViewSet(
         return self.action == "list" and bool(set(names) & set(serializers.FULL_TEXT_FIELDS))
 
     def get_queryset(self):
+        if self.action == "related":
+            # The article whose relations are sought: its key, and the words SQLite's
+            # related search looks for.
+            return Article.objects.for_reader(self.request.user).only(
+                "pk", "headline", "standfirst"
+            )
         queryset = super().get_queryset()
         # The list's shape leaves the body out: load it when it is asked for.
         return queryset.defer(None) if self.full_text_listed else queryset
+
+    @extend_schema(
+        description="Up to 10 other articles a reader of this one may want next, most "
+        "related first: those sharing its authors count most, then those whose reading "
+        "lists share a book, then those filed under a shared topic; shared words in the "
+        "text break ties and fill the list when nothing else is shared. Each item has the "
+        "article list's shape. Not paginated: `results` holds them all, and may be empty. "
+        "Only articles the reader may see are offered (published ones, and for editors "
+        "drafts and scheduled articles too); a draft's or scheduled article's related "
+        "list is a 404 for anyone but editors, as its detail is.",
+        filters=False,
+        responses={200: serializers.RelatedArticlesSerializer},
+    )
+    @action(detail=True, pagination_class=None, filterset_class=None)
+    def related(self, request, *args, **kwargs):
+        return self._cached_for_public(self._related, request, *args, **kwargs)
+
+    def _related(self, request, *args, **kwargs):
+        readable = self.list_queryset.all().for_reader(request.user)
+        articles = readable.related_to(self.get_object())
+        return Response({"results": self.get_serializer(articles, many=True).data})
 
     def list(self, request, *args, **kwargs):
         size = request.query_params.get("page_size", "")

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from . import search
+from . import related, search
 from .caching import archive_changed
 from .coverage import Coverage, gaps, runs, tally
 from .expressions import CompiledSubquery, JSONList
@@ -456,6 +456,11 @@ class ArticleQuerySet(ArchiveQuerySet):
         """Articles matching a web-search query (``"a phrase" -word this OR that``), most
         relevant first (the alias ``rank``), each annotated with a ``highlight`` passage."""
         return search.search(self, query)
+
+    def related_to(self, article) -> list["Article"]:
+        """Up to ten of these articles related to ``article`` by shared authors, books,
+        topics and words, most related first (``articles.related``)."""
+        return related.related_articles(self, article)
 
     def recommending(self, book):
         """Articles whose reading lists name ``book``."""

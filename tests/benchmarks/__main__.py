@@ -239,6 +239,9 @@ class Benchmark:
         self.raw_case("detail: raw SQL", RAW_DETAIL, [(s,) for s in slugs], runs)
         self.django_case("detail: API", [f"/api/v1/articles/{s}/" for s in slugs], runs)
         self.ratio("detail: API", "detail: raw SQL")
+        # The same articles' related articles, against their detail.
+        self.django_case("related: API", [f"/api/v1/articles/{s}/related/" for s in slugs], runs)
+        self.ratio("related: API", "detail: API", "vs_detail")
 
         # Cursor pages: the first, and one at 99% depth.
         deep = self.sample(
@@ -498,6 +501,7 @@ def expected_cases(options) -> list[str]:
             ("list", ("raw SQL", "API", "naive DRF", "tuned DRF")),
             ("issue", ("raw SQL", "API")),
             ("detail", ("raw SQL", "API")),
+            ("related", ("API",)),
             ("first page", ("raw SQL", "API")),
             ("deep page", ("raw SQL", "API")),
             ("later pages", ("API, counted", "API, count cached")),
