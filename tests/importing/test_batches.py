@@ -5,9 +5,10 @@ the cache retired once per batch (``runner.load_batch``)."""
 import json
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from articles.importing import runner
+from articles.importing.loader import load_issue
 from articles.importing.runner import Upload, import_files, import_plan
 from articles.models import Article, Issue
 from articles.synthetic import synthetic_documents
@@ -126,3 +127,22 @@ def test_the_default_is_a_worker_per_core_on_postgresql_and_one_on_sqlite(monkey
         assert jobs == runner.MAX_DEFAULT_JOBS
     else:
         assert jobs == 1
+
+
+def test_a_file_the_database_refused_in_a_batch_goes_again_on_its_own(db, monkeypatch):
+    """A file that lost a race inside the batch (here: an IntegrityError once) is rolled
+    back to its savepoint, the batch commits, and the file is imported after it alone."""
+    refused = []
+
+    def load_issue_losing_once(record, report):
+        if record.number == 2284 and not refused:
+            refused.append(record.number)
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return load_issue(record, report)
+
+    monkeypatch.setattr(runner, "load_issue", load_issue_losing_once)
+    reports = imported(uploads())
+    assert refused == [2284]
+    assert [report.error for report in reports] == [None] * len(SCRAPED)
+    assert Article.objects.count() == len(SCRAPED)
+    assert Change.objects.filter(source="import").count() == len(SCRAPED)
