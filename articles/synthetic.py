@@ -29,6 +29,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from django.utils.text import slugify
 
@@ -279,6 +280,16 @@ class SyntheticArchive:
             for _ in range(rng.choice((1, 1, 2, 3)) if rng.random() < 0.3 else 0)
         ]
 
+    def scraped_pages(self, first_issue: int = 0) -> Iterator[tuple[str, str]]:
+        """Every article from the issue at ``first_issue`` on as a scraped page (the seed's
+        text format), one file each, as (file name, text): the archivist's real source,
+        for measuring its import."""
+        for index in range(first_issue, self.issues):
+            document = self.document(index)
+            for position, article in enumerate(document["articles"], 1):
+                name = f"{document['issue']['slug']}-{position:03}.txt"
+                yield name, scraped_page(document, article)
+
     def sources(self) -> Iterator["GeneratedIssue"]:
         """The archive's issues as sources for the importer, each generated when imported."""
         return (GeneratedIssue(self, index) for index in range(self.issues))
@@ -342,6 +353,51 @@ class SyntheticArchive:
             "books": [used_books[slug] for slug in sorted(used_books)],
             "articles": articles,
         }
+
+
+_LONDON = ZoneInfo("Europe/London")
+_SCRAPED_FURNITURE = (
+    "Click here to subscribe to our daily morning email newsletter 'Breakfast in red'",
+    "Article information",
+)
+
+
+def scraped_page(document: dict, article: dict) -> str:
+    """One article of an interchange document as the site printed it: masthead, headline,
+    standfirst, issue line, byline, each caption twice, the body (a subheading bare), the
+    reading list as bullets "Title by Author", the furniture and the date line. Importing
+    it gives the article back, but for what a page does not carry (slug, status, image
+    credits, book details)."""
+    names = {author["slug"]: author["name"] for author in document["authors"]}
+    books = {book["slug"]: book for book in document["books"]}
+    number = document["issue"]["number"]
+    lines = [
+        document["publication"]["name"],
+        article["headline"],
+        article["standfirst"],
+        f"Issue No. {number}",
+        "by " + " and ".join(names[slug] for slug in article["authors"]),
+    ]
+    for image in article["images"]:
+        lines += [image["caption"], image["caption"]]
+    lines += [paragraph.removeprefix("## ") for paragraph in article["body"].split("\n\n")]
+    if groups := article["reading_list"]["groups"]:
+        lines.append("Further reading")
+        for group in groups:
+            lines.append(group["heading"])
+            for entry in group["entries"]:
+                for slug in entry["books"]:
+                    credited = " and ".join(names[author] for author in books[slug]["authors"])
+                    lines.append(f"  • {books[slug]['title']} by {credited}")
+        lines.append(article["reading_list"]["note"])
+    published = dt.datetime.fromisoformat(article["published_at"]).astimezone(_LONDON)
+    lines += [
+        *_SCRAPED_FURNITURE,
+        f"{published:%a} {published.day} {published:%b %Y, %H:%M} {published.tzname()}",
+        f"Issue No. {number}",
+        "Share this article",
+    ]
+    return "\n\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,9 @@ def record_article_revisions(
     public API saves one revision at a time, with a query per followed model each.
     Returns how many revisions were recorded."""
     created = set(created)
-    articles = list(articles_with_parts(changes))
+    # Topics too: serializing an article reads its many-to-many fields, a query each
+    # unless prefetched.
+    articles = list(articles_with_parts(changes).prefetch_related("topics"))
     states = {article.pk: live_state(article) for article in articles}
     feed.record_changes(
         feed.merged(touched or {}, *map(feed.article_keys, articles)), article_states=states

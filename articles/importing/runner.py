@@ -3,12 +3,21 @@
 Every front door (``manage.py import_archive``, ``POST /api/v1/imports/``, the admin's
 import page, ``manage.py generate_archive``) calls ``import_files``. For each source it
 parses the bytes (scraped page or interchange document), has the loader write the issue
-in one transaction, all of it or none of it, tries the file again when it lost a race
-to another import, and reports what happened, in order. With ``jobs`` above one the
-files are imported side by side in worker processes.
+all of it or none of it, tries the file again when it lost a race to another import,
+and reports what happened, in order. With ``jobs`` above one the files are imported
+side by side in worker processes.
+
+A file is its own transaction, or, with ``batch_size`` above one, a savepoint in a
+transaction shared by a batch of files: a scraped page is one article, and a transaction,
+its revisions' and change feed's queries and the cache's retirement per page cost many
+times the page's own rows. A bad file rolls back only its savepoint; the batch's
+revisions and events are written once, before it commits.
 """
 
+import itertools
+import math
 import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -39,6 +48,10 @@ from .reports import FileReport
 from .scraped import parse_scraped
 
 IMPORTABLE_SUFFIXES = (".txt", ".json")
+# Files that share a transaction (``load_batch``), and the most worker processes an
+# import starts unless told: each holds a database connection.
+BATCH_FILES = 50
+MAX_DEFAULT_JOBS = 8
 MAX_ATTEMPTS = 5
 # PostgreSQL's "serialization failure" and "deadlock detected": try the file again.
 _RETRY_SQLSTATES = {"40001", "40P01"}
@@ -119,6 +132,23 @@ class DiskFile:
         return parse_bytes(name=str(self.path), data=data, publication=publication)
 
 
+def import_plan(files: int, *, jobs: int | None, one_at_a_time: bool = False) -> tuple[int, int]:
+    """(jobs, batch size) for importing ``files`` files: unless ``jobs`` is given, a
+    worker per CPU core (up to ``MAX_DEFAULT_JOBS``) on PostgreSQL, and one on SQLite,
+    which takes one writer at a time, or inside a caller's transaction, which workers
+    would not see and whose connection they would close; never more workers than
+    batches, nor batches so large that a worker waits idle for the last.
+    ``one_at_a_time`` (stopping at the first bad file) commits every file on its own, in
+    one process."""
+    if one_at_a_time:
+        return 1, 1
+    if jobs is None:
+        alone = connection.vendor != "postgresql" or connection.in_atomic_block
+        jobs = 1 if alone else min(os.cpu_count() or 1, MAX_DEFAULT_JOBS)
+    batch = max(1, min(BATCH_FILES, math.ceil(files / jobs)))
+    return max(1, min(jobs, math.ceil(files / batch))), batch
+
+
 def parse_bytes(*, name: str, data: bytes, publication: str = "") -> ParsedFile:
     """Parse a file's bytes: a ``.json`` name or a leading ``{`` means an interchange
     document, anything else a scraped page. ``publication`` names the publication of
@@ -156,6 +186,7 @@ def import_files(
     jobs: int = 1,
     may_publish: bool = True,
     user=None,
+    batch_size: int = 1,
 ) -> Iterator[FileReport]:
     """Import each source all or nothing, yielding their reports in order. ``user`` is
     who imports, for the revisions of the articles the import creates or changes.
@@ -165,23 +196,31 @@ def import_files(
 
     With ``jobs`` above one, that many worker processes import files side by side (on
     PostgreSQL: the issue lock and the loader's conflict handling make that safe).
+
+    With ``batch_size`` above one, up to that many files share a transaction, each in
+    its own savepoint (``load_batch``); their reports then come a batch at a time. A
+    source that keeps its own outcome (``KeptSource``: an import job's file, whose
+    result is recorded as it is done) is always imported on its own.
     """
     work = partial(
-        _import_source,
+        _import_batch,
         publication=publication,
         dry_run=dry_run,
         may_publish=may_publish,
         user=user,
     )
+    batches = _batches(iter(sources), batch_size)
     try:
         if jobs == 1:
-            yield from map(work, sources)
+            for batch in batches:
+                yield from work(batch)
             return
         # Forked workers must each open their own connection, not share this one's socket.
         connections.close_all()
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
         try:
-            yield from pool.map(work, sources)
+            for reports in pool.map(work, batches):
+                yield from reports
         finally:
             pool.shutdown(cancel_futures=True)
     finally:
@@ -189,12 +228,140 @@ def import_files(
         search.merge_pending_entries()
 
 
-def _import_source(
-    source: Source, *, publication: str, dry_run: bool, may_publish: bool, user
+def _batches(sources: Iterator[Source], size: int) -> Iterator[list[Source]]:
+    while batch := list(itertools.islice(sources, max(1, size))):
+        yield batch
+
+
+def _import_batch(
+    sources: list[Source], *, publication: str, dry_run: bool, may_publish: bool, user
+) -> list[FileReport]:
+    parsed = [source.parse(publication=publication) for source in sources]
+    if len(parsed) > 1 and not any(isinstance(source, KeptSource) for source in sources):
+        return load_batch(parsed, dry_run=dry_run, may_publish=may_publish, user=user)
+    return [
+        load_parsed(
+            one,
+            dry_run=dry_run,
+            may_publish=may_publish,
+            user=user,
+            kept=source if isinstance(source, KeptSource) else None,
+        )
+        for one, source in zip(parsed, sources, strict=True)
+    ]
+
+
+class _Overlap(Exception):
+    """A file changed an article that an earlier file of its batch changed too."""
+
+
+@dataclass
+class _BatchRevisions:
+    """The article changes of a batch's files so far, recorded together: each article's
+    revision is one file's change, so a file that changes an article already pending has
+    the pending ones recorded first."""
+
+    user: object
+    fields: dict[int, list[str]] = field(default_factory=dict)
+    created: list[int] = field(default_factory=list)
+    touched: dict[str, set[int]] = field(default_factory=dict)
+    changed: bool = False
+
+    def add(self, changes) -> None:
+        if self.fields.keys() & changes.fields.keys():
+            raise _Overlap
+        self.fields.update(changes.fields)
+        self.created += changes.created
+        for type_, ids in changes.touched.items():
+            self.touched.setdefault(type_, set()).update(ids)
+        self.changed = True
+
+    def record(self) -> None:
+        if not self.changed:
+            return
+        record_article_revisions(
+            self.fields,
+            user=self.user,
+            source="import",
+            created=self.created,
+            touched=self.touched,
+        )
+        # Bulk writes send no signals: retire the API's cached pages here.
+        archive_changed()
+        self.fields, self.created, self.touched, self.changed = {}, [], {}, False
+
+
+def load_batch(
+    files: list[ParsedFile], *, dry_run: bool = False, may_publish: bool = True, user=None
+) -> list[FileReport]:
+    """Write parsed files in one transaction, each in a savepoint, so that each is still
+    all or nothing: a refused file rolls back its own savepoint and is reported with its
+    line, and the others commit. Their revisions and change-feed events are recorded once
+    for the batch (``_BatchRevisions``), and the API's cache retired once.
+
+    Files are written in the order of their issues, so that concurrent batches take the
+    issues' locks in one order and wait for each other rather than deadlock. A file that
+    the database refused (it lost a race, or met a deadlock) is tried again on its own
+    once the batch has committed; if the batch itself fails (its connection lost, say),
+    every file of it is, as ``load_parsed`` would import it.
+    """
+    reports: dict[int, FileReport] = {}
+    alone: list[int] = []
+    order = sorted(range(len(files)), key=lambda index: _lock_order(files[index]))
+    _drop_a_broken_connection()
+    try:
+        with _planned_afresh(), transaction.atomic():
+            revisions = _BatchRevisions(user)
+            while order:
+                index = order.pop(0)
+                try:
+                    reports[index] = _load_in_savepoint(
+                        files[index], revisions, dry_run=dry_run, may_publish=may_publish
+                    )
+                except _Overlap:
+                    revisions.record()
+                    order.insert(0, index)
+                except DatabaseError as error:
+                    if _connection_lost(error):
+                        raise
+                    alone.append(index)
+            revisions.record()
+    except DatabaseError:
+        alone = list(range(len(files)))
+    for index in sorted(alone):
+        reports[index] = load_parsed(
+            files[index], dry_run=dry_run, may_publish=may_publish, user=user
+        )
+    return [reports[index] for index in range(len(files))]
+
+
+def _lock_order(parsed: ParsedFile) -> tuple:
+    if parsed.record is None:
+        return ("",)
+    return (parsed.record.publication_key, parsed.record.number)
+
+
+def _load_in_savepoint(
+    parsed: ParsedFile, revisions: _BatchRevisions, *, dry_run: bool, may_publish: bool
 ) -> FileReport:
-    parsed = source.parse(publication=publication)
-    kept = source if isinstance(source, KeptSource) else None
-    return load_parsed(parsed, dry_run=dry_run, may_publish=may_publish, user=user, kept=kept)
+    """One file of a batch, in a savepoint; its article changes join ``revisions``."""
+    if parsed.error:
+        return FileReport(path=parsed.name, error=parsed.error)
+    record = parsed.record
+    report = FileReport(path=parsed.name, warnings=list(record.warnings))
+    try:
+        with transaction.atomic():
+            if not may_publish:
+                check_drafts_only(record)
+            changes = load_issue(record, report)
+            if dry_run:
+                transaction.set_rollback(True)
+            elif report.changed:
+                revisions.add(changes)
+    except RecordError as error:
+        refused = ImportFileError(parsed.name, parsed.line_of(error.where), error.reason)
+        return FileReport(path=parsed.name, warnings=report.warnings, error=refused)
+    return report
 
 
 def load_parsed(
@@ -293,13 +460,16 @@ def _planned_afresh():
 
 def _retryable(error: Exception) -> bool:
     """Whether the file may succeed when tried again: it lost a race to another import, or
-    its connection was lost (the client found it closed, with no SQLSTATE, or the server
-    ended it: class 08, or 57P for an administrator's or a crash's shutdown)."""
+    its connection was lost."""
     if isinstance(error, IntegrityError):
         return True
+    return getattr(error.__cause__, "sqlstate", None) in _RETRY_SQLSTATES or _connection_lost(error)
+
+
+def _connection_lost(error: Exception) -> bool:
+    """The client found the connection closed (no SQLSTATE), or the server ended it: class
+    08, or 57P for an administrator's or a crash's shutdown."""
     sqlstate = getattr(error.__cause__, "sqlstate", None)
-    if sqlstate in _RETRY_SQLSTATES:
-        return True
     return isinstance(error, OperationalError) and (
         sqlstate is None or sqlstate.startswith(_CONNECTION_LOST_SQLSTATES)
     )

@@ -181,6 +181,9 @@ class Benchmark:
         runs = self.options.runs
         archive = self.sample(f"SELECT count(*) FROM articles_article a WHERE {_PUBLISHED}")[0][0]
         self.results["archive"] = {"published_articles": archive}
+        if self.options.only_imports:
+            self.measure_imports()
+            return self.results
 
         # Filtered list: the middle fifth of the archive's years, and authors with at least
         # 40 articles in it (fewer in a small archive), spread over the skew.
@@ -338,6 +341,16 @@ class Benchmark:
         )
         self.ratio("search common: API by relevance", "search common: API newest 20", "vs_newest")
 
+        self.measure_imports()
+        if self.options.http:
+            from tests.benchmarks import http
+
+            self.results.update(http.measure(self.options, authors, slugs, bounds))
+        return self.results
+
+    def measure_imports(self) -> None:
+        if self.options.scraped_pages:
+            self.measure_scraped(self.options.scraped_pages)
         if self.options.import_articles:
             self.measure_import(self.options.import_articles, "import")
         if self.options.import_memory_articles:
@@ -346,11 +359,6 @@ class Benchmark:
                 self.results["import (memory)"]["peak_rss_mib"]
                 / self.results["import"]["peak_rss_mib"]
             )
-        if self.options.http:
-            from tests.benchmarks import http
-
-            self.results.update(http.measure(self.options, authors, slugs, bounds))
-        return self.results
 
     def measure_import(self, articles: int, name: str, jobs: int = 2) -> None:
         """Import ``articles`` from interchange files in a child process, then remove them.
@@ -358,27 +366,17 @@ class Benchmark:
         Authors and books come from the archive's own pools, as a new batch of a real
         archive's issues would meet many known authors and books.
         """
-        folder = Path(tempfile.mkdtemp(prefix="archive-benchmark-"))
-        try:
-            batch = SyntheticArchive(
-                articles=articles,
-                authors=self.options.authors,
-                seed=self.options.seed,
-                title=IMPORT_TITLE,
-            )
-            for number, document in enumerate(batch.documents()):
-                (folder / f"{number:06}.json").write_bytes(export.dumps(document))
-            child = subprocess.run(
-                [sys.executable, "-m", "tests.benchmarks.import_run", str(folder), str(jobs)],
-                cwd=REPO,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-        finally:
-            shutil.rmtree(folder)
-            self.remove_import()
-        figures = json.loads(child.stdout.splitlines()[-1])
+        batch = SyntheticArchive(
+            articles=articles,
+            authors=self.options.authors,
+            seed=self.options.seed,
+            title=IMPORT_TITLE,
+        )
+        files = (
+            (f"{number:06}.json", export.dumps(document))
+            for number, document in enumerate(batch.documents())
+        )
+        figures = self.import_folder(files, jobs)
         self.results[name] = {
             "articles": articles,
             "jobs": jobs,
@@ -386,6 +384,59 @@ class Benchmark:
             "articles_per_s": articles / figures["seconds"],
             "peak_rss_mib": figures["peak_rss_mib"],
         }
+
+    def measure_scraped(self, pages: int) -> None:
+        """Import ``pages`` scraped one-article pages (the archivist's source) in a child
+        process as ``import_archive`` runs by default (a worker per core), then remove them.
+
+        The pages are the synthetic archive's next issues after those it holds, in issues
+        of 50: new headlines, by the archive's own authors, citing its books.
+        """
+        issues = self.sample("SELECT count(*) FROM articles_issue")[0][0]
+        per_issue = 50
+        source = SyntheticArchive(
+            articles=issues * per_issue + pages,
+            authors=self.options.authors,
+            seed=self.options.seed,
+            per_issue=per_issue,
+            title=IMPORT_TITLE,
+        )
+        files = ((name, text.encode()) for name, text in source.scraped_pages(issues))
+        figures = self.import_folder(files, "auto")
+        self.results["scraped pages import"] = {
+            "pages": pages,
+            "jobs": figures["jobs"],
+            "batch": figures["batch"],
+            "seconds": figures["seconds"],
+            "pages_per_s": pages / figures["seconds"],
+            # The process's start-up (Python, Django) included: as an archivist runs it.
+            "process_seconds": figures["process_seconds"],
+            "pages_per_s_with_startup": pages / figures["process_seconds"],
+            "peak_rss_mib": figures["peak_rss_mib"],
+        }
+
+    def import_folder(self, files, jobs) -> dict:
+        """Write ``files`` ((name, bytes)) to a temporary folder, import it in a child
+        process (``import_run``) and remove what it imported; the child's figures, and
+        the child's whole run in ``process_seconds``."""
+        folder = Path(tempfile.mkdtemp(prefix="archive-benchmark-"))
+        try:
+            for name, data in files:
+                (folder / name).write_bytes(data)
+            started = time.perf_counter()
+            child = subprocess.run(
+                [sys.executable, "-m", "tests.benchmarks.import_run", str(folder), str(jobs)],
+                cwd=REPO,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            process_seconds = time.perf_counter() - started
+        finally:
+            shutil.rmtree(folder)
+            self.remove_import()
+        figures = json.loads(child.stdout.splitlines()[-1])
+        return {**figures, "process_seconds": process_seconds}
 
     def remove_import(self) -> None:
         titles = "SELECT id FROM articles_publication WHERE name LIKE %s"
@@ -441,6 +492,15 @@ def report(results: dict, stream) -> None:
             f"{result.get('queries', ''):>3}  {ratios}{matches}\n"
         )
     for name, result in results.items():
+        if "pages_per_s" in result:
+            stream.write(
+                f"{name}: {result['pages']:,} one-article pages, --jobs {result['jobs']} "
+                f"(default), batches of {result['batch']}: {result['seconds']:.1f} s = "
+                f"{result['pages_per_s']:,.0f} pages/s; with the process's start-up "
+                f"{result['process_seconds']:.1f} s = "
+                f"{result['pages_per_s_with_startup']:,.0f} pages/s; "
+                f"peak RSS {result['peak_rss_mib']:.0f} MiB\n"
+            )
         if "articles_per_s" in result:
             stream.write(
                 f"{name}: {result['articles']:,} articles, --jobs {result['jobs']}, "
@@ -467,6 +527,17 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=0, help="The archive's generate seed.")
     parser.add_argument("--authors", type=int, default=5000, help="The archive's --authors.")
     parser.add_argument("--import-articles", type=int, default=10_000)
+    parser.add_argument(
+        "--scraped-pages",
+        type=int,
+        default=1000,
+        help="Import this many one-article scraped pages (0: skip the case).",
+    )
+    parser.add_argument(
+        "--only-imports",
+        action="store_true",
+        help="Measure the imports only (any archive, an empty one too): no read cases.",
+    )
     parser.add_argument(
         "--import-memory-articles",
         type=int,
@@ -495,6 +566,13 @@ def main(argv=None) -> None:
 
 def expected_cases(options) -> list[str]:
     """Every figure a run with these options must produce (CI checks it has them all)."""
+    imports = ["scraped pages import"] if options.scraped_pages else []
+    if options.import_articles:
+        imports.append("import")
+    if options.import_memory_articles:
+        imports.append("import (memory)")
+    if options.only_imports:
+        return imports
     names = [
         f"{case}: {variant}"
         for case, variants in [
@@ -516,10 +594,7 @@ def expected_cases(options) -> list[str]:
             f"search {word_class}: API newest 20",
         ]
     names += ["search common: API page 1 with count", "search common: API by relevance"]
-    if options.import_articles:
-        names.append("import")
-    if options.import_memory_articles:
-        names.append("import (memory)")
+    names += imports
     if options.http:
         names += [
             "http list: cache off",

@@ -1,9 +1,11 @@
 """Load archive issues from scraped pages and interchange documents, files or folders.
 
 Archivists load the archive in bulk with this: thousands of issues at a time, from cron
-or by hand. Each file imports in its own transaction, so a bad file is reported with its
-line and leaves nothing half-written while the others go in; re-running over the same
-folder changes nothing. The command exits non-zero if any file was refused.
+or by hand. Each file imports all or nothing (files share a transaction in batches, each
+in its own savepoint), so a bad file is reported with its line and leaves nothing
+half-written while the others go in; re-running over the same folder changes nothing.
+Worker processes import batches side by side, one per core unless ``--jobs`` says. The
+command exits non-zero if any file was refused.
 """
 
 import time
@@ -14,7 +16,13 @@ from django.db import connection
 from tqdm import tqdm
 
 from articles.importing.reports import ImportReport
-from articles.importing.runner import DiskFile, find_files, import_files
+from articles.importing.runner import (
+    MAX_DEFAULT_JOBS,
+    DiskFile,
+    find_files,
+    import_files,
+    import_plan,
+)
 
 # Without a terminal, a progress line this often (and after the last file).
 PROGRESS_EVERY_SECONDS = 10
@@ -46,8 +54,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--jobs",
             type=int,
-            default=1,
-            help="Import this many files at once, in worker processes (PostgreSQL only).",
+            default=None,
+            help="Import this many files at once, in worker processes (PostgreSQL only; "
+            f"default: one per CPU core, up to {MAX_DEFAULT_JOBS}, and 1 on SQLite).",
         )
         parser.add_argument(
             "--quiet",
@@ -56,14 +65,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, paths, dry_run, publication, stop_on_error, quiet, jobs, **options):
-        if jobs < 1:
+        if jobs is not None and jobs < 1:
             raise CommandError("--jobs must be 1 or more.")
-        if jobs > 1 and connection.vendor != "postgresql":
+        if jobs is not None and jobs > 1 and connection.vendor != "postgresql":
             raise CommandError("--jobs needs PostgreSQL: SQLite takes one writer at a time.")
-        if jobs > 1 and stop_on_error:
+        if jobs is not None and jobs > 1 and stop_on_error:
             raise CommandError("--stop-on-error imports one file at a time; drop --jobs.")
         verbosity = 0 if quiet else options["verbosity"]
         files, skipped = find_files(paths=paths)
+        jobs, batch_size = import_plan(len(files), jobs=jobs, one_at_a_time=stop_on_error)
         report = ImportReport(
             dry_run=dry_run, keep_files=False, skipped=[str(path) for path in skipped]
         )
@@ -76,7 +86,11 @@ class Command(BaseCommand):
         last_line_at = time.monotonic()
         with bar:
             reports = import_files(
-                map(DiskFile, files), publication=publication, dry_run=dry_run, jobs=jobs
+                map(DiskFile, files),
+                publication=publication,
+                dry_run=dry_run,
+                jobs=jobs,
+                batch_size=batch_size,
             )
             for done, file_report in enumerate(reports, 1):
                 report.add(file_report)
