@@ -132,7 +132,7 @@ def format_parameter(formats):
         description="The answer's format, as an alternative to the `Accept` header: `json` "
         f"(the default), or the article as a citation to download: {named}. A list answers "
         "with one file holding the page's articles (`page` and `page_size` apply). Errors "
-        "are JSON whatever the format.",
+        "are JSON whatever the format, and `fields` does not apply to a citation.",
     )
 
 
