@@ -11,8 +11,9 @@ Choices a reader of the output may wonder about:
   given names, except that lowercase words before the last (``de``, ``van der``) are a
   particle kept with the family name, as BibTeX itself reads them: "Charles de Gaulle" is
   ``de Gaulle, Charles``. A trailing "Jr.", "Sr." or roman numeral is a suffix. A one-word
-  name (a pen name, a collective) is kept whole, never split. A name already written
-  "Family, Given" is taken as it is.
+  name (a pen name, a collective) and one naming two people ("Tony Cliff and Donny
+  Gluckstein", an import's single byline record) are kept whole, never split. A name
+  already written "Family, Given" is taken as it is.
 - Type. A newspaper article: RIS ``NEWS``, CSL ``article-newspaper``. BibTeX has no
   newspaper type, so the entry is an ``@article`` with the publication as ``journal``
   (classic BibTeX; biblatex reads it as ``journaltitle``) and biblatex's
@@ -87,7 +88,7 @@ def split_name(name: str) -> Name:
         family, _, given = (part.strip() for part in name.partition(","))
         return Name(family=family, given=given)
     words = name.split()
-    if len(words) < 2:
+    if len(words) < 2 or {"and", "&"} & set(words):
         return Name(literal=" ".join(words))
     suffix = ""
     if len(words) > 2 and SUFFIXES.fullmatch(words[-1]):

@@ -12,7 +12,7 @@ from bibtexparser.bparser import BibTexParser
 from bibtexparser.customization import splitname
 from django.db import connection
 
-from api.citations import Name, split_name
+from api.citations import Name, bibtex, citation, split_name
 from articles.models import Article, Issue
 from tests.factories import ArticleFactory, AuthorFactory, IssueFactory
 
@@ -172,6 +172,24 @@ def test_two_authors_in_ris_and_csl_json(api, two_authors):
         {"literal": "Socrates"},
     ]
     assert item["title"] == AWKWARD
+
+
+def test_one_byline_name_for_two_people_stays_one_bibtex_author():
+    """BibTeX separates authors with "and": a name holding one is kept whole, braced."""
+    item = citation(
+        {
+            "slug": "joint",
+            "headline": "Joint statement",
+            "authors": [{"name": "Tony Cliff and Donny Gluckstein"}, {"name": "Esme Choonara"}],
+            "issue": {"number": 1, "publication": {"name": "Socialist Worker"}},
+            "published_at": None,
+            "url": "http://testserver/api/v1/articles/joint/?format=bibtex",
+        }
+    )
+    [entry] = bibtexparser.loads(bibtex([item])).entries
+    assert entry["author"] == "{Tony Cliff and Donny Gluckstein} and Choonara, Esme"
+    assert entry["url"] == "http://testserver/api/v1/articles/joint/"
+    assert "year" not in entry
 
 
 @pytest.mark.parametrize(
