@@ -21,6 +21,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, serializers
 
 from .fields import ArchiveSerializer
+from .renderers import CITATION_RENDERERS, CSLRenderer
 
 FIELD_ERRORS = {
     "type": "object",
@@ -120,6 +121,40 @@ def fields_parameter(serializer_class):
     )
 
 
+def format_parameter(formats):
+    """``format``, where an operation answers in more formats than JSON: the same choice
+    as an ``Accept`` header, for a link or a download."""
+    citations = {renderer.format: renderer.media_type for renderer in CITATION_RENDERERS}
+    named = ", ".join(f"`{name}` ({citations[name]})" for name in formats if name in citations)
+    return OpenApiParameter(
+        "format",
+        {"type": "string", "enum": formats},
+        description="The answer's format, as an alternative to the `Accept` header: `json` "
+        f"(the default), or the article as a citation to download: {named}. A list answers "
+        "with one file holding the page's articles (`page` and `page_size` apply). Errors "
+        "are JSON whatever the format, and `fields` does not apply to a citation.",
+    )
+
+
+CITATION_SCHEMAS = {
+    "application/x-bibtex": {
+        "type": "string",
+        "description": "BibTeX: an `@article` entry per article (`entrysubtype = {newspaper}`), "
+        "keyed by the article's slug.",
+    },
+    "application/x-research-info-systems": {
+        "type": "string",
+        "description": "RIS: a `NEWS` record per article, keyed (`ID`) by the article's slug.",
+    },
+}
+CSL_ITEM = {
+    "type": "object",
+    "description": "A CSL-JSON item of type `article-newspaper`, as the CSL input schema "
+    "(csl-data.json) defines it; `id` is the article's slug.",
+    "additionalProperties": True,
+}
+
+
 class ArchiveAutoSchema(AutoSchema):
     def get_auth(self):
         # Reading is public: a token or session is optional, and only adds drafts. OpenAPI
@@ -134,6 +169,9 @@ class ArchiveAutoSchema(AutoSchema):
         parameters = super().get_override_parameters()
         if getattr(self.view, "action", None) in ("list", "retrieve"):
             parameters.append(fields_parameter(self.view.get_serializer_class()))
+            formats = self.map_renderers("format")
+            if len(formats) > 1:
+                parameters.append(format_parameter(formats))
         return parameters
 
     def _map_serializer(self, serializer, direction, bypass_extensions=False):
@@ -220,10 +258,26 @@ def document_error_responses(result, generator, request, public):
     for operations in result["paths"].values():
         for method, operation in operations.items():
             add_error_responses(method.upper(), operation["responses"])
-            ok = operation["responses"].get("200", {}).get("content", {}).get("application/json")
-            if ok and ok["schema"].get("$ref", "").startswith("#/components/schemas/Paginated"):
+            content = operation["responses"].get("200", {}).get("content", {})
+            ok = content.get("application/json")
+            paginated = ok and ok["schema"].get("$ref", "").startswith(
+                "#/components/schemas/Paginated"
+            )
+            if paginated:
                 operation["responses"]["200"]["headers"] = PAGINATION_HEADERS
+            document_citations(content, many=paginated)
     return result
+
+
+def document_citations(content, *, many):
+    """The citation formats' answers as what they are, not as the JSON shape
+    drf-spectacular gives every media type of an operation."""
+    for media_type, schema in CITATION_SCHEMAS.items():
+        if media_type in content:
+            content[media_type] = {"schema": schema}
+    if CSLRenderer.media_type in content:
+        schema = {"type": "array", "items": CSL_ITEM} if many else CSL_ITEM
+        content[CSLRenderer.media_type] = {"schema": schema}
 
 
 def add_error_responses(method, responses):

@@ -11,6 +11,7 @@ from rest_framework import permissions, routers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
@@ -31,6 +32,7 @@ from .preconditions import (
     RecordWritesMixin,
 )
 from .publishing import PublishPermissionMixin
+from .renderers import CITATION_RENDERERS, CitationRenderer
 
 WRITE_ACTIONS = ("create", "update", "partial_update")
 
@@ -80,11 +82,20 @@ class ArchiveViewSetMixin:
     def get_serializer(self, *args, **kwargs):
         if self.action not in ("list", "retrieve"):
             return super().get_serializer(*args, **kwargs)
-        kwargs["fields"] = requested_fields(self.request)
+        kwargs["fields"] = self.serialized_fields
         serializer = super().get_serializer(*args, **kwargs)
         # Resolve the fields now, so that an unknown name is a 400 even on an empty page.
         _ = getattr(serializer, "child", serializer).fields
         return serializer
+
+    @cached_property
+    def serialized_fields(self) -> list[str] | None:
+        """The fields to serialize: those a citation needs, when one was asked for
+        (``fields`` then changes nothing), otherwise the client's sparse fieldset, if any."""
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if isinstance(renderer, CitationRenderer):
+            return list(renderer.fields)
+        return requested_fields(self.request)
 
     def list(self, request, *args, **kwargs):
         return self._cached_for_public(super().list, request, *args, **kwargs)
@@ -102,8 +113,10 @@ class ArchiveViewSetMixin:
         """
         if reads_drafts(request.user):
             return handler(request, *args, **kwargs)
-        # The data holds absolute URLs: the scheme and host are part of what is cached.
-        key = self.cache_generation.key("api", request.build_absolute_uri())
+        # The data holds absolute URLs: the scheme and host are part of what is cached. A
+        # renderer may need its own fields (``serialized_fields``): its format is too.
+        identity = f"{request.accepted_renderer.format} {request.build_absolute_uri()}"
+        key = self.cache_generation.key("api", identity)
         cached = cache.get(key)
         if cached is not None:
             return Response(cached)
@@ -382,10 +395,27 @@ class ArticleViewSet(
         context["search"] = self.action == "list" and bool(self.request.query_params.get("q"))
         return context
 
+    def get_renderers(self):
+        """JSON and the browsable API, and for an article or a page of the list, the
+        citation formats too (``api.citations``)."""
+        renderers = super().get_renderers()
+        if self.action in ("list", "retrieve"):
+            renderers += [renderer() for renderer in CITATION_RENDERERS]
+        return renderers
+
+    def handle_exception(self, exc):
+        """Errors in JSON, even where a citation format was asked for: the citation
+        renderers render an article's data and nothing else."""
+        response = super().handle_exception(exc)
+        if isinstance(getattr(self.request, "accepted_renderer", None), CitationRenderer):
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
     @cached_property
     def full_text_listed(self) -> bool:
         """Whether this list's ``fields`` name the body in one of its forms."""
-        names = requested_fields(self.request) or ()
+        names = self.serialized_fields or ()
         return self.action == "list" and bool(set(names) & set(serializers.FULL_TEXT_FIELDS))
 
     def get_queryset(self):
