@@ -25,7 +25,13 @@ BY = {
 
 
 class CountsQuerySerializer(serializers.Serializer):
-    by = serializers.ChoiceField(choices=COUNTS_BY)
+    by = serializers.ChoiceField(
+        choices=COUNTS_BY,
+        error_messages={
+            "required": f"Name what to count by: one of {', '.join(COUNTS_BY)}.",
+            "invalid_choice": f"Cannot count by “{{input}}”: use one of {', '.join(COUNTS_BY)}.",
+        },
+    )
 
 
 @extend_schema_serializer(description="One group of articles and how many there are in it.")
