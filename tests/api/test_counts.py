@@ -4,6 +4,8 @@ finds, so that the year, month and issue counts add up to the list's ``count``."
 import datetime as dt
 
 import pytest
+import yaml
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -304,3 +306,27 @@ def test_editors_answers_are_private(editor_api, archive):
 def test_errors_are_not_cached(api, seed):
     response = api.get(COUNTS, {"by": "decade"})
     assert not response.has_header("ETag") and "public" not in response.get("Cache-Control", "")
+
+
+@pytest.fixture(scope="module")
+def operation(tmp_path_factory, django_db_blocker):
+    """The counts' operation in the schema, generated and validated as test_schema.py does."""
+    path = tmp_path_factory.mktemp("schema") / "schema.yml"
+    with django_db_blocker.unblock():
+        call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(path))
+    return yaml.safe_load(path.read_text())["paths"][COUNTS]["get"]
+
+
+def test_the_schema_documents_by_every_filter_and_the_answers(operation):
+    """`by` is required, with its values; every filter of the list but `ordering`, and no
+    page or fields; the groups' shape, 400, 404 and 304."""
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert set(parameters) == {"by", *ArticleCountsFilter.base_filters}
+    assert "ordering" not in parameters and "page" not in parameters
+    assert parameters["by"]["required"] is True
+    assert set(parameters["by"]["schema"]["enum"]) == {"year", "month", "issue", "author", "topic"}
+    assert all(p.get("description") for p in parameters.values())
+    assert "?q=miners&by=year" in operation["description"]
+    ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": "#/components/schemas/ArticleCounts"}
+    assert {"304", "400", "404"} <= set(operation["responses"])
