@@ -410,8 +410,8 @@ class ArticleQuerySet(ArchiveQuerySet):
 
         ``year`` and ``month`` group by ``published_at`` in the site's time zone, as the
         ``year`` filter reads it, in time order; a draft without a time is in the group
-        whose key is None, last, so that the groups of every article add up to all of
-        them. So do ``issue``'s, by publication, then number. ``author`` and ``topic``
+        whose key is None, last, so that the groups add up to all the articles. The
+        ``issue`` groups add up too, by publication, then number. ``author`` and ``topic``
         count each article once for each of its authors or topics (an article with none
         counts in no group), most articles first, then by name. Groups are plain
         columns of the articles and their relations: filters that select articles
