@@ -4,6 +4,7 @@ finds, so that the year, month and issue counts add up to the list's ``count``."
 import datetime as dt
 
 import pytest
+import time_machine
 import yaml
 from django.core.management import call_command
 from django.db import connection
@@ -330,3 +331,13 @@ def test_the_schema_documents_by_every_filter_and_the_answers(operation):
     ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert ok == {"$ref": "#/components/schemas/ArticleCounts"}
     assert {"304", "400", "404"} <= set(operation["responses"])
+
+
+def test_a_scheduled_article_is_counted_from_its_time_whatever_the_cache_holds(api, seed):
+    """The cached counts from before a scheduled publication are not served after it."""
+    at = dt.datetime(2031, 3, 9, 18, 30, tzinfo=dt.UTC)
+    ArticleFactory(published_at=at)
+    with time_machine.travel(at - dt.timedelta(minutes=1), tick=False):
+        assert counts(api, "year") == [("2010", "2010", 1)]
+    with time_machine.travel(at, tick=False):
+        assert counts(api, "year") == [("2010", "2010", 1), ("2031", "2031", 1)]
