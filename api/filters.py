@@ -363,6 +363,17 @@ class ArticleFilter(ArchiveFilterSet):
         return queryset.recommending(value)
 
 
+class ArticleCountsFilter(ArticleFilter):
+    """The article list's filters for counting articles (``articles/counts/``): a search
+    finds the same articles without ranking or highlighting them, and counts have their
+    own order, so there is no ``ordering``."""
+
+    ordering = None
+
+    def filter_search(self, queryset, name, value):
+        return queryset.matching(value)
+
+
 class AuthorFilter(ArchiveFilterSet):
     q = SearchFilter(
         field_name="name", lookup_expr="icontains", help_text="Part of the author's name."

@@ -20,6 +20,7 @@ from articles.models import Article, Author, Book, Image, Issue, Publication
 from articles.readers import reads_drafts
 
 from . import filters, serializers, write_serializers
+from .counts import COUNTS_SCHEMA, ArticleCountsSerializer, CountsQuerySerializer
 from .pagination import KeysetPagination, pagination_headers
 from .parsers import BoundedJSONParser
 from .preconditions import (
@@ -462,6 +463,25 @@ class ArticleViewSet(
                 }
             )
         return super().list(request, *args, **kwargs)
+
+    @COUNTS_SCHEMA
+    @action(
+        detail=False,
+        url_path="counts",
+        queryset=Article.objects.all(),
+        filterset_class=filters.ArticleCountsFilter,
+    )
+    def counts(self, request, *args, **kwargs):
+        """How many articles the list's filters find, per ``by`` (``counts_by()``), cached
+        and revalidated as the list is."""
+        return self._cached_for_public(self._counts, request)
+
+    def _counts(self, request):
+        query = CountsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        by = query.validated_data["by"]
+        groups = self.filter_queryset(self.get_queryset()).counts_by(by)
+        return Response(ArticleCountsSerializer({"by": by, "results": groups}).data)
 
 
 @extend_schema_view(

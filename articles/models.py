@@ -5,6 +5,7 @@ spaces and all). What the source does not say stays empty: a blank string or NUL
 never a guess.
 """
 
+import datetime as dt
 import html
 import re
 
@@ -12,10 +13,10 @@ import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import ExtractYear, JSONObject
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import ExtractMonth, ExtractYear, JSONObject
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.functional import cached_property
 
 from . import related, search
@@ -462,6 +463,49 @@ class ArticleQuerySet(ArchiveQuerySet):
         topics and words, most related first (``articles.related``)."""
         return related.related_articles(self, article)
 
+    def matching(self, query: str):
+        """Articles matching a web-search query, as ``search()`` finds them, with no rank,
+        highlight or order: what counting them needs."""
+        return search.matching(self, query)
+
+    def counts_by(self, by: str) -> list[dict]:
+        """How many of these articles fall in each group of ``by`` (one of ``COUNTS_BY``),
+        in one grouped query: ``[{key, label, count}]``.
+
+        ``year`` and ``month`` group by ``published_at`` in the site's time zone, as the
+        ``year`` filter reads it, in time order; a draft without a time is in the group
+        whose key is None, last, so that the groups add up to all the articles. The
+        ``issue`` groups add up too, by publication, then number. ``author`` and ``topic``
+        count each article once for each of its authors or topics (an article with none
+        counts in no group), most articles first, then by name. Groups are plain
+        columns of the articles and their relations: filters that select articles
+        through subqueries (as ``api.filters`` does) leave one row per article, so no
+        article is counted twice in a group.
+        """
+        zone = timezone.get_default_timezone()
+        rows = self.order_by()
+        if by in ("year", "month"):
+            parts = {"group_year": ExtractYear("published_at", tzinfo=zone)}
+            if by == "month":
+                parts["group_month"] = ExtractMonth("published_at", tzinfo=zone)
+            order = [F(name).asc(nulls_last=True) for name in parts]
+        elif by == "issue":
+            parts = {
+                "group_slug": F("issue__slug"),
+                "group_name": F("issue__publication__name"),
+                "group_number": F("issue__number"),
+            }
+            order = ["group_name", "group_number", "group_slug"]
+        elif by in ("author", "topic"):
+            relation = {"author": "authors", "topic": "topics"}[by]
+            rows = rows.filter(**{f"{relation}__isnull": False})
+            parts = {"group_slug": F(f"{relation}__slug"), "group_name": F(f"{relation}__name")}
+            order = ["-count", "group_name", "group_slug"]
+        else:
+            raise ValueError(f"Cannot count by {by!r}: choose one of {', '.join(COUNTS_BY)}.")
+        groups = rows.values(**parts).annotate(count=models.Count("pk")).order_by(*order)
+        return [_count_group(by, group) for group in groups]
+
     def recommending(self, book):
         """Articles whose reading lists name ``book``."""
         groups = ReadingListGroup.objects.filter(entries__books=book)
@@ -495,6 +539,30 @@ class ArticleQuerySet(ArchiveQuerySet):
             ),
             reading_list_data=_reading_list_data(),
         )
+
+
+# What ``ArticleQuerySet.counts_by()`` groups articles by.
+COUNTS_BY = ("year", "month", "issue", "author", "topic")
+UNDATED = "Undated"
+
+
+def _count_group(by: str, group: dict) -> dict:
+    """A group of ``counts_by()`` as the API answers it: its key (a string, or None for
+    the undated), a label for people, and its count."""
+    if by in ("year", "month"):
+        year, month = group["group_year"], group.get("group_month")
+        if year is None:
+            key, label = None, UNDATED
+        elif month is None:
+            key, label = f"{year:04}", str(year)
+        else:
+            key, label = f"{year:04}-{month:02}", dateformat.format(dt.date(year, month, 1), "F Y")
+    elif by == "issue":
+        key = group["group_slug"]
+        label = f"{group['group_name']} No. {group['group_number']}"
+    else:
+        key, label = group["group_slug"], group["group_name"]
+    return {"key": key, "label": label, "count": group["count"]}
 
 
 ArticleManager = NaturalKeyManager.from_queryset(ArticleQuerySet)

@@ -186,10 +186,11 @@ def _fts_rowids(expression: str) -> RawSQL:
     return RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", (expression,))
 
 
-def _sqlite_search(queryset, text: str):
-    alternatives = parse_websearch(text)
+def _sqlite_matches(text: str) -> tuple[Q, str | None]:
+    """The condition for matching ``text`` through the FTS5 table, and the FTS5 expression
+    of its alternatives that include a term (None if none does), to rank and highlight by."""
     positive, matches = [], Q()
-    for alt in alternatives:
+    for alt in parse_websearch(text):
         if alt.include:
             expression = " AND ".join(_fts_string(term) for term in alt.include)
             if alt.exclude:
@@ -198,11 +199,17 @@ def _sqlite_search(queryset, text: str):
         else:
             # FTS5 cannot match "everything but": take the complement of the matches.
             matches |= ~Q(pk__in=_fts_rowids(_fts_any(alt.exclude)))
+    if not positive:
+        return matches, None
+    expression = " OR ".join(positive)
+    return matches | Q(pk__in=_fts_rowids(expression)), expression
+
+
+def _sqlite_search(queryset, text: str):
+    matches, expression = _sqlite_matches(text)
     highlight = HighlightField.for_one_search()
     rank, passage = Value(0.0), Value(None, output_field=TextField())
-    if positive:
-        expression = " OR ".join(positive)
-        matches |= Q(pk__in=_fts_rowids(expression))
+    if expression is not None:
         table = connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)
         correlated = f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid = {table}.id"
         weights = ", ".join(str(weight) for weight in FTS_WEIGHTS)
@@ -246,14 +253,20 @@ def _known_dense(queryset, query, text: str) -> bool:
     return matching >= max(DENSE_MATCHES, 2 * _UNLISTED_WORD_SHARE * rows)
 
 
+def _postgresql_matches(queryset, text: str):
+    """The articles of ``queryset`` whose stored vector matches ``text``, through the GIN
+    index."""
+    return queryset.alias(search_vector=_StoredVector()).filter(
+        search_vector=_UnestimatedSearchQuery(text, search_type="websearch", config=CONFIG)
+    )
+
+
 def _postgresql_search(queryset, text: str):
     query = SearchQuery(text, search_type="websearch", config=CONFIG)
     document = Concat(
         "headline", Value("\n"), "standfirst", Value("\n"), "body", output_field=TextField()
     )
-    matches = queryset.alias(search_vector=_StoredVector()).filter(
-        search_vector=_UnestimatedSearchQuery(text, search_type="websearch", config=CONFIG)
-    )
+    matches = _postgresql_matches(queryset, text)
     # Which plan is right depends on how many articles match, which the planner cannot
     # know: walking the date index tests every article when few or none match, and
     # collecting every match through the GIN index reads them all when many do. So count,
@@ -312,6 +325,17 @@ def search(queryset, text: str):
     vendor = connections[queryset.db].vendor
     matched = _postgresql_search if vendor == "postgresql" else _sqlite_search
     return matched(queryset, text).order_by(F("rank").desc(nulls_last=True), "-published_at", "-id")
+
+
+def matching(queryset, text: str):
+    """Articles of ``queryset`` matching ``text``: the same articles ``search()`` finds, with
+    no rank, highlight or order, for counting them. Every match is read through the search
+    index; no plan is chosen, since a count reads them all whatever their number."""
+    if not parse_websearch(text):
+        return queryset.none()
+    if connections[queryset.db].vendor == "postgresql":
+        return _postgresql_matches(queryset, text)
+    return queryset.filter(_sqlite_matches(text)[0])
 
 
 def merge_pending_entries(using: str = "default") -> None:

@@ -341,6 +341,23 @@ class Benchmark:
         )
         self.ratio("search common: API by relevance", "search common: API newest 20", "vs_newest")
 
+        # Counts by year (articles/counts/), each for the same filter as a list above and
+        # against that list: the filtered list's, and the common word's search with count.
+        self.django_case(
+            "counts by year: API, list's filter",
+            [f"/api/v1/articles/counts/?by=year&author={slug}&{bounds}" for _, slug in authors],
+            runs,
+        )
+        self.ratio("counts by year: API, list's filter", "list: API", "vs_list")
+        self.django_case(
+            "counts by year: API, q common",
+            [f"/api/v1/articles/counts/?by=year&q={SEARCHES['common']}"],
+            search_runs,
+        )
+        self.ratio(
+            "counts by year: API, q common", "search common: API page 1 with count", "vs_list"
+        )
+
         self.measure_imports()
         if self.options.http:
             from tests.benchmarks import http
@@ -594,6 +611,7 @@ def expected_cases(options) -> list[str]:
             f"search {word_class}: API newest 20",
         ]
     names += ["search common: API page 1 with count", "search common: API by relevance"]
+    names += ["counts by year: API, list's filter", "counts by year: API, q common"]
     names += imports
     if options.http:
         names += [
