@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from . import search
-from .caching import archive_changed
+from .caching import records_changed
 from .expressions import CompiledSubquery, JSONList
 from .importing.records import IMAGE_COLUMNS
 from .readers import reads_drafts
@@ -386,7 +386,7 @@ class ArticleQuerySet(ArchiveQuerySet):
         record_article_revisions(
             {pk: fields for pk, fields in changes.items() if fields}, user=user, source="action"
         )
-        archive_changed()
+        records_changed({"article": set(before)})
         return count
 
     def for_reader(self, user):

@@ -28,7 +28,6 @@ from django.db import (
 )
 
 from articles import search
-from articles.caching import archive_changed
 from history.recording import record_article_revisions
 
 from . import interchange
@@ -242,7 +241,7 @@ def _load_parsed(
                         touched=changes.touched,
                     )
                     # Bulk writes send no signals: retire the API's cached pages here.
-                    archive_changed()
+                    changes.retire_cached_pages()
                 if kept:
                     kept.record(report)
                     report.recorded = True
