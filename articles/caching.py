@@ -99,14 +99,13 @@ class Generation:
 def generation_for(user, page: str | None = None) -> Generation:
     """The generation a reader's answers are cached under (``articles.readers``): a detail
     page's, if ``page`` names its scope (``page_scope``), else the lists'."""
-    names = [GENERATION_KEY, LISTS_KEY]
-    if page is not None:
-        names.append(page)
-    tokens = _tokens(names)
-    since = max(_made_at(token) for token in tokens)
+    archive, lists, *own = _tokens([GENERATION_KEY, LISTS_KEY, *([page] if page else [])])
+    # A page is keyed by its own token instead of the lists': writes elsewhere keep it.
+    tokens = (archive, *own) if own else (archive, lists)
+    since = max(_made_at(token) for token in (archive, lists, *own))
     if reads_drafts(user):
         return Generation(tokens, since=since)
-    until, looked_up = _schedule(tokens[1])
+    until, looked_up = _schedule(lists)
     return Generation(tokens, until, max(since, looked_up))
 
 
