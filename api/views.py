@@ -96,8 +96,9 @@ class ArchiveViewSetMixin:
         ``articles.caching``.
 
         The serialized data is cached, not the rendered bytes, so content negotiation,
-        ETags and conditional requests work the same on a hit. Answers for readers of
-        drafts are never cached.
+        ETags and conditional requests work the same on a hit. ``X-Cache`` says which it
+        was (``hit`` or ``miss``), for operators and the load test's hit ratio. Answers
+        for readers of drafts are never cached.
         """
         if reads_drafts(request.user):
             return handler(request, *args, **kwargs)
@@ -105,8 +106,9 @@ class ArchiveViewSetMixin:
         key = self.cache_generation.key("api", request.build_absolute_uri())
         cached = cache.get(key)
         if cached is not None:
-            return Response(cached)
+            return Response(cached, headers={"X-Cache": "hit"})
         response = handler(request, *args, **kwargs)
+        response["X-Cache"] = "miss"
         timeout = self.cache_generation.timeout(settings.API_RESPONSE_CACHE_SECONDS)
         if response.status_code == 200 and timeout:
             cache.set(key, response.data, timeout)

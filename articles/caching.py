@@ -224,7 +224,8 @@ def _pages_showing(changed: dict[str, set[int]], shown: dict[str, set[int]]) -> 
         return set(queryset.values_list("pk", flat=True))
 
     if changed.get("publication") or set(changed) - set(_CHANGED_KINDS):
-        # Every issue's page and every article's embeds its publication.
+        # A publication shows on every issue's and article's page; other kinds (a topic,
+        # say) are not followed.
         return None
     authors, issues, images = (changed.get(kind, set()) for kind in ("author", "issue", "image"))
     books = changed.get("book", set())
@@ -263,8 +264,13 @@ def _pages_showing(changed: dict[str, set[int]], shown: dict[str, set[int]]) -> 
         page["issue"] |= pks(Issue.objects.filter(publication__in=publications))
 
     scopes = {page_scope("image", str(pk)) for pk in page.pop("image")}
-    models = {"article": Article, "author": Author, "book": Book, "issue": Issue}
-    models["publication"] = Publication
+    models = {
+        "article": Article,
+        "author": Author,
+        "book": Book,
+        "issue": Issue,
+        "publication": Publication,
+    }
     for kind, keys in page.items():
         if keys:
             slugs = models[kind].objects.filter(pk__in=keys).values_list("slug", flat=True)
