@@ -152,8 +152,9 @@ def _tokens(names: list[str]) -> tuple[str, ...]:
 
 
 def current_generation() -> str:
-    """The archive's token, which every cached answer is keyed by."""
-    return _tokens([GENERATION_KEY])[0]
+    """A token that every write to the archive replaces (the archive's and the lists'
+    together): for keys of what any write may change."""
+    return "+".join(_tokens([GENERATION_KEY, LISTS_KEY]))
 
 
 def _token_timeout(name: str) -> int | None:
