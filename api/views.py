@@ -15,7 +15,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from articles.caching import generation_for
+from articles.caching import PAGE_KINDS, generation_for, page_scope
 from articles.models import Article, Author, Book, Image, Issue, Publication
 from articles.readers import reads_drafts
 
@@ -109,8 +109,9 @@ class ArchiveViewSetMixin:
         ``articles.caching``.
 
         The serialized data is cached, not the rendered bytes, so content negotiation,
-        ETags and conditional requests work the same on a hit. Answers for readers of
-        drafts are never cached.
+        ETags and conditional requests work the same on a hit. ``X-Cache`` says which it
+        was (``hit`` or ``miss``), for operators and the load test's hit ratio. Answers
+        for readers of drafts are never cached.
         """
         if reads_drafts(request.user):
             return handler(request, *args, **kwargs)
@@ -120,8 +121,9 @@ class ArchiveViewSetMixin:
         key = self.cache_generation.key("api", identity)
         cached = cache.get(key)
         if cached is not None:
-            return Response(cached)
+            return Response(cached, headers={"X-Cache": "hit"})
         response = handler(request, *args, **kwargs)
+        response["X-Cache"] = "miss"
         timeout = self.cache_generation.timeout(settings.API_RESPONSE_CACHE_SECONDS)
         if response.status_code == 200 and timeout:
             cache.set(key, response.data, timeout)
@@ -131,7 +133,21 @@ class ArchiveViewSetMixin:
     def cache_generation(self):
         """What this request's cached answer and list count are keyed and timed by: kept
         no later than the next scheduled publication (``articles.caching``)."""
-        return generation_for(self.request.user)
+        return generation_for(self.request.user, self.cache_page)
+
+    @property
+    def cache_page(self) -> str | None:
+        """The token name of the detail page asked for, which only writes that show on it
+        retire; None for lists, other actions and pages without tokens of their own,
+        which every write retires. A key spelt otherwise than the archive spells it
+        (``012`` for image 12) has none: no write would retire it."""
+        kind = self.queryset.model._meta.model_name
+        lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        if self.action != "retrieve" or kind not in PAGE_KINDS or lookup is None:
+            return None
+        if self.lookup_field == "pk" and not (lookup.isdigit() and str(int(lookup)) == lookup):
+            return None
+        return page_scope(kind, lookup)
 
     def filter_queryset(self, queryset):
         # The list's filters are not a detail route's parameters: DRF would otherwise build

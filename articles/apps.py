@@ -7,11 +7,19 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Archive"
 
     def ready(self):
-        from .caching import archive_changed
+        from . import caching
 
         # Every save and delete of archive content, whichever door it came through
-        # (admin, API, loaddata), retires the API's cached responses. Bulk writes that
-        # bypass signals (queryset updates, the importer) call archive_changed() themselves.
+        # (admin, API, loaddata), retires the API's cached responses that show it
+        # (articles.caching). Bulk writes that bypass signals (queryset updates, the
+        # importer) call records_changed() or archive_changed() themselves.
         for model in self.get_models():
-            signals.post_save.connect(archive_changed, sender=model, weak=False)
-            signals.post_delete.connect(archive_changed, sender=model, weak=False)
+            signals.pre_save.connect(caching.retire_before_save, sender=model, weak=False)
+            signals.post_save.connect(caching.retire_after_write, sender=model, weak=False)
+            signals.post_delete.connect(caching.retire_after_write, sender=model, weak=False)
+            for field in model._meta.local_many_to_many:
+                signals.m2m_changed.connect(
+                    caching.retire_after_relation_change,
+                    sender=field.remote_field.through,
+                    weak=False,
+                )

@@ -20,7 +20,7 @@ from django.utils import dateformat, timezone
 from django.utils.functional import cached_property
 
 from . import related, search
-from .caching import archive_changed
+from .caching import records_changed
 from .coverage import Coverage, gaps, runs, tally
 from .expressions import CompiledSubquery, JSONList
 from .importing.records import IMAGE_COLUMNS
@@ -446,7 +446,7 @@ class ArticleQuerySet(ArchiveQuerySet):
         record_article_revisions(
             {pk: fields for pk, fields in changes.items() if fields}, user=user, source="action"
         )
-        archive_changed()
+        records_changed({"article": set(before)})
         return count
 
     def for_reader(self, user):

@@ -26,7 +26,7 @@ from history.models import Change
 from history.recording import ArticleWrite
 from history.states import Names, live_states, resolve, revision_states
 
-from ..caching import archive_changed
+from ..caching import records_changed
 from ..models import Article
 from ..publishing import NEEDS_PUBLISH_PERMISSION, changes_publication, may_publish
 
@@ -299,7 +299,7 @@ class ArticleRevisionsAdminMixin(RecordedDeletionsMixin):
                 fields = write.record(
                     article.pk, user=request.user, source="admin", action=Change.Action.RESTORED
                 )
-                archive_changed()
+                records_changed({"article": {article.pk}})
         except (RevertError, ProtectedError, IntegrityError, PublicationRefused) as error:
             self.message_user(
                 request, f"Could not restore revision {revision}: {error}", messages.ERROR

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from articles.caching import records_changed
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -53,6 +54,17 @@ class ArticleChanges:
     fields: dict[int, list[str]] = field(default_factory=dict)
     created: list[int] = field(default_factory=list)
     touched: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+
+    def retire_cached_pages(self) -> None:
+        """Retire the API's cached lists and the pages that show what the load wrote in
+        bulk (which sends no signals): the changed articles' and every page embedding
+        them, and the pages of the issues, authors, books and images they named before
+        or name now. A new or redated issue and a new publication were saved one by one,
+        and their signals retired what they show."""
+        records_changed(
+            {"article": set(self.fields)},
+            {kind: self.touched[kind] for kind in ("issue", "author", "book", "image")},
+        )
 
 
 def load_issue(record: IssueRecord, report: FileReport) -> ArticleChanges:

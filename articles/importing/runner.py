@@ -37,7 +37,7 @@ from django.db import (
 )
 
 from articles import search
-from articles.caching import archive_changed
+from articles.caching import records_changed
 from history.recording import record_article_revisions
 
 from . import interchange
@@ -286,8 +286,11 @@ class _BatchRevisions:
             created=self.created,
             touched=self.touched,
         )
-        # Bulk writes send no signals: retire the API's cached pages here.
-        archive_changed()
+        # Bulk writes send no signals: retire the cached pages that show the batch here.
+        records_changed(
+            {"article": set(self.fields)},
+            {kind: self.touched.get(kind, set()) for kind in ("issue", "author", "book", "image")},
+        )
         self.fields, self.created, self.touched, self.changed = {}, [], {}, False
 
 
@@ -409,7 +412,7 @@ def _load_parsed(
                         touched=changes.touched,
                     )
                     # Bulk writes send no signals: retire the API's cached pages here.
-                    archive_changed()
+                    changes.retire_cached_pages()
                 if kept:
                     kept.record(report)
                     report.recorded = True

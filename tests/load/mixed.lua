@@ -1,18 +1,44 @@
 -- Rotates through the read paths that run.sh wrote (one per line, in LOAD_PATHS), so
--- wrk's connections spread over lists, details, searches and filtered lists.
+-- wrk's connections spread over lists, details, searches and filtered lists; counts the
+-- answers the API's response cache gave (X-Cache: hit or miss) for the hit ratio.
 local paths = {}
 for line in io.lines(os.getenv("LOAD_PATHS")) do
   paths[#paths + 1] = line
 end
 
 local counter = 0
+local threads = {}
+hits = 0
+misses = 0
 
 -- Each wrk thread has its own copy of this script; a per-thread offset keeps them apart.
 function setup(thread)
   thread:set("counter", math.random(#paths))
+  threads[#threads + 1] = thread
 end
 
 function request()
   counter = counter + 1
   return wrk.format("GET", paths[counter % #paths + 1])
+end
+
+function response(status, headers, body)
+  local answer = headers["X-Cache"]
+  if answer == "hit" then
+    hits = hits + 1
+  elseif answer == "miss" then
+    misses = misses + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local hit, miss = 0, 0
+  for _, thread in ipairs(threads) do
+    hit = hit + thread:get("hits")
+    miss = miss + thread:get("misses")
+  end
+  if hit + miss > 0 then
+    io.write(string.format("Response cache: %d hits, %d misses, hit ratio %.1f%%\n",
+      hit, miss, 100 * hit / (hit + miss)))
+  end
 end
