@@ -81,10 +81,13 @@ def test_one_article_changed_by_two_files_of_a_batch_gets_two_revisions(db):
 
 
 def test_the_cache_is_retired_once_per_batch(db, monkeypatch):
+    """Once per batch, for the pages of the articles the batch wrote."""
     retired = []
-    monkeypatch.setattr(runner, "archive_changed", lambda: retired.append(1))
+    monkeypatch.setattr(runner, "records_changed", lambda changed, shown: retired.append(changed))
     list(import_files(uploads(), batch_size=2))
     assert len(retired) == 2
+    written = set().union(*(changed["article"] for changed in retired))
+    assert written == set(Article.objects.values_list("pk", flat=True))
     # Nothing changed the second time: nothing to retire.
     list(import_files(uploads(), batch_size=2))
     assert len(retired) == 2
