@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from django.db.models import Exists, Max, Model, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from articles.models import Article, Author, Book, BookAuthor, Image, Issue, Publication
+from articles.models import Article, Author, Book, BookAuthor, Image, Issue, Publication, Topic
 
 from .models import Event
 from .states import State, live_states, state_of
@@ -393,8 +393,8 @@ def object_keys(objects: Iterable[Model]) -> dict[str, set[int]]:
 
 
 def related_keys(objects: Iterable[Model]) -> dict[str, set[int]]:
-    """The records whose detail shows ``objects``: an author's or a book's articles and an
-    issue's; an author's books and a book's authors; a publication's issues."""
+    """The records whose detail shows ``objects``: an author's or a book's articles, an
+    issue's and a topic's; an author's books and a book's authors; a publication's issues."""
     keys = defaultdict(set)
     for obj in objects:
         if isinstance(obj, Author):
@@ -403,7 +403,7 @@ def related_keys(objects: Iterable[Model]) -> dict[str, set[int]]:
         elif isinstance(obj, Book):
             articles = Article.objects.filter(reading_groups__entries__books=obj)
             keys[Type.ARTICLE].update(articles.values_list("pk", flat=True))
-        elif isinstance(obj, Issue):
+        elif isinstance(obj, Issue | Topic):
             keys[Type.ARTICLE].update(obj.articles.values_list("pk", flat=True))
         elif isinstance(obj, Publication):
             keys[Type.ISSUE].update(obj.issues.values_list("pk", flat=True))
@@ -415,6 +415,7 @@ def state_without_image(article: Article, image_id: int) -> State:
     return state_of(
         article,
         article.bylines.all(),
+        [topic.pk for topic in article.topics.all()],
         [image for image in article.images.all() if image.pk != image_id],
         article.reading_groups.all(),
         lambda group: group.entries.all(),
