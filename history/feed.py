@@ -9,11 +9,12 @@ difference:
   ``updated`` when its content (a digest, ``Event.fingerprint``) differs;
 - readers' feed does the same for what readers may see (``for_reader()`` on the
   querysets): an article while published, an image while its article is, an issue, a
-  book or an author while one of their articles is published, or while they have none
-  at all. A draft is no event for readers; its publication is its ``created``, its
-  unpublishing a ``deleted``. What a write makes visible only later (a scheduled
-  article, its images, an author whose only article it is) gets a ``created`` dated
-  then; a later write to those records first withdraws it, since no client has read it.
+  book, an author or a topic while one of their articles is published, or while they
+  have none at all. A draft is no event for readers; its publication is its
+  ``created``, its unpublishing a ``deleted``. What a write makes visible only later (a
+  scheduled article, its images, an author whose only article it is) gets a ``created``
+  dated then; a later write to those records first withdraws it, since no client has
+  read it.
 
 Because each write compares with the feed rather than with a before-image of its own,
 recording the same records twice writes nothing the second time, and a write path needs
@@ -40,7 +41,15 @@ Type = Event.Type
 Keys = Mapping[str, Iterable[int]]
 
 # The order a write's events take: what others refer to first.
-TYPE_ORDER = (Type.PUBLICATION, Type.ISSUE, Type.AUTHOR, Type.BOOK, Type.ARTICLE, Type.IMAGE)
+TYPE_ORDER = (
+    Type.PUBLICATION,
+    Type.ISSUE,
+    Type.AUTHOR,
+    Type.BOOK,
+    Type.TOPIC,
+    Type.ARTICLE,
+    Type.IMAGE,
+)
 
 MODEL_TYPES = {
     Publication: Type.PUBLICATION,
@@ -48,6 +57,7 @@ MODEL_TYPES = {
     Article: Type.ARTICLE,
     Author: Type.AUTHOR,
     Book: Type.BOOK,
+    Topic: Type.TOPIC,
     Image: Type.IMAGE,
 }
 
@@ -93,6 +103,7 @@ class _Current:
             Type.ARTICLE: lambda ids: self._articles(ids, article_states),
             Type.AUTHOR: self._authors,
             Type.BOOK: self._books,
+            Type.TOPIC: self._topics,
             Type.IMAGE: self._images,
         }
         for type_, ids in keys.items():
@@ -156,6 +167,18 @@ class _Current:
                 digest([*(getattr(book, name) for name in fields), credits[book.pk]]),
             )
             for book in rows
+        }
+
+    def _topics(self, ids) -> dict[int, Seen]:
+        articles = self._articles_of(topics=OuterRef("pk"))
+        rows = (
+            Topic.objects.filter(pk__in=ids)
+            .annotate(any_article=Exists(articles), first=self._first_published(articles))
+            .values_list("pk", "slug", "name", "description", "any_article", "first")
+        )
+        return {
+            pk: Seen(slug, first if any_article else ALWAYS, digest([name, slug, description]))
+            for pk, slug, name, description, any_article, first in rows
         }
 
     def _authors(self, ids) -> dict[int, Seen]:
@@ -316,7 +339,7 @@ def _shown_through(feed, emitted, keys, related, latest, now) -> list[Event]:
     groups = [(now, related)] if emitted and related else []
     shown_by_articles = {
         type_: keys[type_]
-        for type_ in (Type.PUBLICATION, Type.ISSUE, Type.AUTHOR, Type.BOOK)
+        for type_ in (Type.PUBLICATION, Type.ISSUE, Type.AUTHOR, Type.BOOK, Type.TOPIC)
         if type_ in keys
     }
     for at in sorted({event.at for event in emitted if event.type == Type.ARTICLE}):
@@ -353,12 +376,14 @@ def _match(keys: Keys) -> Q:
 
 def article_keys(article: Article) -> dict[str, set[int]]:
     """The records an article's write may change for the feeds: the article, its issue,
-    images, authors and the books its reading list names (from ``articles_with_parts()``)."""
+    images, authors, topics and the books its reading list names (from
+    ``articles_with_parts()``)."""
     return {
         Type.ARTICLE: {article.pk},
         Type.ISSUE: {article.issue_id},
         Type.IMAGE: {image.pk for image in article.images.all()},
         Type.AUTHOR: {byline.author_id for byline in article.bylines.all()},
+        Type.TOPIC: {topic.pk for topic in article.topics.all()},
         Type.BOOK: {
             link.book_id
             for group in article.reading_groups.all()

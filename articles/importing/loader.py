@@ -49,7 +49,7 @@ class ArticleChanges:
     changed article changed, by id (every article it created or changed), and which of
     them it created; and for the change feed, the other records it may have touched, by
     type (the publication, the issue, authors, books, and what changed articles held
-    before: their images, authors, books and issue)."""
+    before: their images, authors, topics, books and issue)."""
 
     fields: dict[int, list[str]] = field(default_factory=dict)
     created: list[int] = field(default_factory=list)
@@ -254,6 +254,7 @@ class _ArticleWrites:
         for article in self.changed:
             changes.touched["issue"].add(self.issue_before[article.pk])
             changes.touched["author"].update(existing.bylines[article.pk])
+            changes.touched["topic"].update(existing.topics[article.pk])
             changes.touched["image"].update(row["id"] for row in existing.images[article.pk])
             changes.touched["book"].update(
                 book

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from articles.models import Article
+from history.feed import record_existing
 from history.models import Change
 from tests.factories import ArticleFactory, TopicFactory
 
@@ -217,3 +218,30 @@ def test_an_article_change_page_files_it_under_topics(admin_client, filed):
     page = admin_client.get(reverse("admin:articles_article_change", args=[filed["first"].pk]))
     assert page.status_code == 200
     assert 'name="topics"' in page.content.decode()
+
+
+def feed_events(client):
+    response = client.get("/api/v1/changes/", {"page_size": 1000})
+    assert response.status_code == 200, response.content
+    return [(e["action"], e["type"], e["slug"]) for e in response.json()["results"]]
+
+
+def test_the_change_feed_tells_of_topics_and_of_the_articles_that_list_them(
+    editor_api, api, filed, settings
+):
+    """A topic's creation, rename and deletion are events; its articles are updated."""
+    settings.CHANGES_FEED_DELAY = 0
+    record_existing()
+    created = editor_api.post("/api/v1/topics/", {"name": "Miners"}, format="json")
+    assert created.status_code == 201
+    editor_api.patch("/api/v1/topics/docks/", {"name": "Dockers"}, format="json")
+    editor_api.delete("/api/v1/topics/strikes/")
+    events = feed_events(api)
+    assert ("created", "topic", "miners") in events
+    assert ("updated", "topic", "docks") in events
+    assert ("deleted", "topic", "strikes") in events
+    assert ("updated", "article", "first") in events
+    assert ("updated", "article", "second") in events
+    # Readers hear nothing of the topic only a draft has.
+    assert not [event for event in events if event[2] == "secret"]
+    assert ("created", "topic", "secret") in feed_events(editor_api)
