@@ -331,13 +331,14 @@ class ReadingListWriteSerializer(serializers.Serializer):
 
 @extend_schema_serializer(
     description="What an editor sends, as JSON, to create (POST), replace (PUT) or correct (PATCH) "
-    "an article with its byline and reading list; the issue, the authors and the books are "
-    "given by slug. A published article needs `published_at`. Its images are written through "
-    "`/api/v1/images/` (with their files). The answer is the article's detail."
+    "an article with its byline, topics and reading list; the issue, the authors, the topics "
+    "and the books are given by slug. A published article needs `published_at`. Its images "
+    "are written through `/api/v1/images/` (with their files). The answer is the article's "
+    "detail."
 )
 class ArticleWriteSerializer(RecordWriteSerializer):
-    """An editor's article, validated and saved with its byline (``set_authors()``) and
-    reading list (``set_reading_list()``) in one transaction: together or not at all.
+    """An editor's article, validated and saved with its byline (``set_authors()``), topics
+    and reading list (``set_reading_list()``) in one transaction: together or not at all.
 
     The answer is read back with ``for_api_detail()`` and given in the detail shape, so a
     write answers exactly what a GET of the article would.
