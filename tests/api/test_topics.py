@@ -8,6 +8,7 @@ from django.urls import reverse
 from articles.models import Article
 from history.feed import record_existing
 from history.models import Change
+from tests.admin_forms import change_form
 from tests.factories import ArticleFactory, TopicFactory
 
 from .utils import NEW_ARTICLE, clear_cached_answers, slugs
@@ -245,3 +246,17 @@ def test_the_change_feed_tells_of_topics_and_of_the_articles_that_list_them(
     # Readers hear nothing of the topic only a draft has.
     assert not [event for event in events if event[2] == "secret"]
     assert ("created", "topic", "secret") in feed_events(editor_api)
+
+
+def test_the_article_page_saves_topics_as_a_revision(admin_client, filed):
+    """Posted back untouched, the page changes nothing; a topic taken off is a revision."""
+    first = filed["first"]
+    url = reverse("admin:articles_article_change", args=[first.pk])
+    data = {**change_form(admin_client, url), "_continue": "Save"}
+    assert data["topics"] == [str(filed["docks"].pk), str(filed["strikes"].pk)]
+    assert admin_client.post(url, data).status_code == 302
+    assert not Change.objects.filter(article=first).exists()
+    assert admin_client.post(url, {**data, "topics": [filed["docks"].pk]}).status_code == 302
+    assert list(first.topics.values_list("slug", flat=True)) == ["docks"]
+    change = Change.objects.filter(article=first).latest("pk")
+    assert change.changed_fields == ["topics"] and change.source == "admin"
