@@ -1,6 +1,6 @@
 """Topics: the list and detail with what each reader may count, the article list's
 ``topic`` filter, topics in article JSON, editors' writes, the cache, revisions, the
-admin and the interchange format."""
+admin and the change feed (the interchange format's are in tests/importing)."""
 
 import pytest
 from django.urls import reverse
