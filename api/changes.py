@@ -41,6 +41,7 @@ DETAIL_ROUTES = {
     Event.Type.ARTICLE: "api:article-detail",
     Event.Type.AUTHOR: "api:author-detail",
     Event.Type.BOOK: "api:book-detail",
+    Event.Type.TOPIC: "api:topic-detail",
 }
 
 

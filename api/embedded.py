@@ -1,5 +1,5 @@
-"""Shapes embedded in the resources' shapes: summaries of a publication, an author and an
-issue, an image, the body's blocks and the reading list.
+"""Shapes embedded in the resources' shapes: summaries of a publication, an author, a topic
+and an issue, an image, the body's blocks and the reading list.
 
 The reading list serializers shape the JSON that ``Article.objects.for_api_detail()``
 builds in the database (``reading_list_data``): dictionaries, not model instances.
@@ -17,6 +17,7 @@ from articles.models import (
     Publication,
     ReadingListEntry,
     ReadingListGroup,
+    Topic,
 )
 
 from .fields import IdentityLinkField, ReadSerializer
@@ -49,6 +50,17 @@ class AuthorSummarySerializer(ReadSerializer):
 
     class Meta:
         model = Author
+        fields = ("slug", "url", "name")
+
+
+@extend_schema_serializer(description="A topic an article is filed under: slug, API URL and name.")
+class TopicSummarySerializer(ReadSerializer):
+    url = IdentityLinkField(
+        view_name="api:topic-detail", lookup_field="slug", help_text=URL_HELP.format(kind="topic")
+    )
+
+    class Meta:
+        model = Topic
         fields = ("slug", "url", "name")
 
 

@@ -27,6 +27,7 @@ from articles.models import (
     Image,
     Issue,
     Publication,
+    Topic,
 )
 from articles.search import DENSE_MATCHES, RANKED_LEAD_MATCHES
 
@@ -301,6 +302,13 @@ class ArticleFilter(ArchiveFilterSet):
         many=True,
         method="filter_author",
     )
+    topic = slug_filter(
+        visible(Topic),
+        "Topic slug, e.g. `miners-strike`; repeat the parameter for articles filed under any "
+        "of several topics.",
+        many=True,
+        method="filter_topic",
+    )
     published_after = TimeBoundFilter(
         field_name="published_at",
         lookup_expr="gte",
@@ -354,6 +362,12 @@ class ArticleFilter(ArchiveFilterSet):
             return queryset
         bylines = ArticleAuthor.objects.filter(author__in=value)
         return queryset.filter(pk__in=bylines.values("article_id"))
+
+    def filter_topic(self, queryset, name, value):
+        if not value:
+            return queryset
+        filed = Article.topics.through.objects.filter(topic__in=value)
+        return queryset.filter(pk__in=filed.values("article_id"))
 
     def filter_has_image(self, queryset, name, value):
         images = Exists(Image.objects.filter(article=OuterRef("pk")))
@@ -418,6 +432,16 @@ class BookFilter(ArchiveFilterSet):
     def filter_article(self, queryset, name, value):
         recommended = Book.objects.filter(entries__group__article=value)
         return queryset.filter(pk__in=recommended.values("pk"))
+
+
+class TopicFilter(ArchiveFilterSet):
+    q = SearchFilter(
+        field_name="name", lookup_expr="icontains", help_text="Part of the topic's name."
+    )
+
+    class Meta:
+        model = Topic
+        fields = []
 
 
 class ImageFilter(ArchiveFilterSet):

@@ -48,7 +48,7 @@ class RevisionListSerializer(serializers.ModelSerializer):
     changed_fields = serializers.ListField(
         child=serializers.CharField(),
         read_only=True,
-        help_text="The names of the fields it changed; `authors`, `images` and "
+        help_text="The names of the fields it changed; `authors`, `topics`, `images` and "
         "`reading_list` stand for the article's parts.",
     )
 
@@ -68,7 +68,8 @@ class RevisionListSerializer(serializers.ModelSerializer):
     {
         "type": "object",
         "description": "The article as it was: its fields, `issue` `{slug, name}`, `authors` "
-        "`[{slug, name}]`, `images` `[{file, caption, credit, alt_text}]` and `reading_list` "
+        "`[{slug, name}]`, `topics` `[{slug, name}]`, `images` "
+        "`[{file, caption, credit, alt_text}]` and `reading_list` "
         "`[{heading, entries: [{text, books: [{slug, title}]}]}]`. A record deleted since "
         "has a null `slug`.",
         "additionalProperties": True,

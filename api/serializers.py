@@ -21,6 +21,7 @@ from articles.models import (
     Book,
     Issue,
     Publication,
+    Topic,
 )
 from articles.readers import reads_drafts
 
@@ -31,6 +32,7 @@ from .embedded import (
     IssueSummarySerializer,
     PublicationSummarySerializer,
     ReadingListSerializer,
+    TopicSummarySerializer,
 )
 from .fields import (
     ArchiveSerializer,
@@ -136,6 +138,12 @@ class ArticleListSerializer(ArchiveSerializer):
     authors = AuthorSummarySerializer(
         source="byline_data", many=True, read_only=True, help_text="In byline order."
     )
+    topics = TopicSummarySerializer(
+        source="topic_data",
+        many=True,
+        read_only=True,
+        help_text="The topics it is filed under, by name.",
+    )
     lead_image = ImageSerializer(
         read_only=True, allow_null=True, help_text="The first image, or null."
     )
@@ -168,6 +176,7 @@ class ArticleListSerializer(ArchiveSerializer):
             "updated_at",
             "issue",
             "authors",
+            "topics",
             "lead_image",
             "word_count",
             "status",
@@ -408,6 +417,47 @@ class AuthorDetailSerializer(AuthorListSerializer):
     def get_articles_url(self, author) -> str:
         url = reverse("api:article-list", request=self.context.get("request"))
         return f"{url}?author={author.slug}"
+
+
+# Topics
+
+
+@extend_schema_serializer(
+    description="A subject the archive's editors file articles under, with how many of its "
+    "articles you can read."
+)
+class TopicListSerializer(ArchiveSerializer):
+    url = IdentityLinkField(view_name="api:topic-detail", lookup_field="slug")
+    article_count = serializers.IntegerField(
+        read_only=True,
+        help_text="How many of the topic's articles you can read: published ones, and for "
+        "editors drafts too.",
+    )
+
+    class Meta:
+        model = Topic
+        fields = ("id", "slug", "url", "name", "article_count")
+
+
+@extend_schema_serializer(
+    description="A topic with what it covers, its latest articles (published ones, and for "
+    "editors drafts too) and the link to all of them."
+)
+class TopicDetailSerializer(TopicListSerializer):
+    articles = ReaderArticlesField(
+        lambda articles, topic: articles.filter(topics=topic)[:RECENT_ARTICLES],
+        help_text=f"The topic's latest articles (at most {RECENT_ARTICLES}); `articles_url` "
+        "lists them all.",
+    )
+    articles_url = serializers.SerializerMethodField(help_text="All the topic's articles.")
+
+    class Meta(TopicListSerializer.Meta):
+        fields = (*TopicListSerializer.Meta.fields, "description", "articles", "articles_url")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_articles_url(self, topic) -> str:
+        url = reverse("api:article-list", request=self.context.get("request"))
+        return f"{url}?topic={topic.slug}"
 
 
 # Images

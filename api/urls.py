@@ -22,6 +22,7 @@ router.register(
 )
 router.register("authors", views.AuthorViewSet, basename="author")
 router.register("books", views.BookViewSet, basename="book")
+router.register("topics", views.TopicViewSet, basename="topic")
 router.register("images", views.ImageViewSet, basename="image")
 
 urlpatterns = [

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from articles.caching import PAGE_KINDS, generation_for, page_scope
-from articles.models import Article, Author, Book, Image, Issue, Publication
+from articles.models import Article, Author, Book, Image, Issue, Publication, Topic
 from articles.readers import reads_drafts
 
 from . import filters, serializers, write_serializers
@@ -558,6 +558,41 @@ class BookViewSet(RecordWritesMixin, ArchiveViewSetMixin, viewsets.ModelViewSet)
     list_serializer_class = serializers.BookListSerializer
     detail_serializer_class = serializers.BookDetailSerializer
     write_serializer_class = write_serializers.BookWriteSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description="The topics editors file articles under, by name, each with how many of "
+        "its articles you can read. A topic given only to drafts is listed for editors alone."
+    ),
+    retrieve=extend_schema(
+        description="A topic by slug, with what it covers, its latest articles (published "
+        "ones, and for editors drafts too) and the link to all of them."
+    ),
+    **record_writes(
+        "topic",
+        write_serializers.TopicWriteSerializer,
+        serializers.TopicDetailSerializer,
+        {
+            "name": "Miners’ strike",
+            "slug": "miners-strike",
+            "description": "The strike of 1984–85 and its aftermath.",
+        },
+    ),
+)
+class TopicViewSet(RecordWritesMixin, ArchiveViewSetMixin, viewsets.ModelViewSet):
+    """Topics by slug. Each carries how many of its articles the reader may see, so the
+    count, like the detail's articles, depends on who asks."""
+
+    queryset = Topic.objects.for_api_detail()
+    list_queryset = Topic.objects.for_api_list()
+    filterset_class = filters.TopicFilter
+    list_serializer_class = serializers.TopicListSerializer
+    detail_serializer_class = serializers.TopicDetailSerializer
+    write_serializer_class = write_serializers.TopicWriteSerializer
+
+    def get_queryset(self):
+        return super().get_queryset().with_article_count(self.request.user)
 
 
 @extend_schema_view(

@@ -22,7 +22,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
 
-from articles.models import Article, Author, Book, Image, Issue, Publication
+from articles.models import Article, Author, Book, Image, Issue, Publication, Topic
 from articles.validators import validate_image_file
 
 from . import serializers as shapes
@@ -171,6 +171,24 @@ class AuthorWriteSerializer(RecordWriteSerializer):
 
 @extend_schema_serializer(
     description="What an editor sends, as JSON, to create (POST), replace (PUT) or correct "
+    "(PATCH) a topic. The answer is the topic's detail."
+)
+class TopicWriteSerializer(RecordWriteSerializer):
+    detail_serializer_class = shapes.TopicDetailSerializer
+    slug_source = "name"
+
+    class Meta:
+        model = Topic
+        fields = ("name", "slug", "description")
+        extra_kwargs = {"slug": {"required": False, "help_text": SLUG_HELP.format(source="name")}}
+
+    def to_representation(self, instance):
+        record = Topic.objects.with_article_count(self.context["request"].user).get(pk=instance.pk)
+        return self.detail_serializer_class(record, context=self.context).data
+
+
+@extend_schema_serializer(
+    description="What an editor sends, as JSON, to create (POST), replace (PUT) or correct "
     "(PATCH) a book; its authors are given by slug, in credit order. The answer is the "
     "book's detail."
 )
@@ -313,13 +331,14 @@ class ReadingListWriteSerializer(serializers.Serializer):
 
 @extend_schema_serializer(
     description="What an editor sends, as JSON, to create (POST), replace (PUT) or correct (PATCH) "
-    "an article with its byline and reading list; the issue, the authors and the books are "
-    "given by slug. A published article needs `published_at`. Its images are written through "
-    "`/api/v1/images/` (with their files). The answer is the article's detail."
+    "an article with its byline, topics and reading list; the issue, the authors, the topics "
+    "and the books are given by slug. A published article needs `published_at`. Its images "
+    "are written through `/api/v1/images/` (with their files). The answer is the article's "
+    "detail."
 )
 class ArticleWriteSerializer(RecordWriteSerializer):
-    """An editor's article, validated and saved with its byline (``set_authors()``) and
-    reading list (``set_reading_list()``) in one transaction: together or not at all.
+    """An editor's article, validated and saved with its byline (``set_authors()``), topics
+    and reading list (``set_reading_list()``) in one transaction: together or not at all.
 
     The answer is read back with ``for_api_detail()`` and given in the detail shape, so a
     write answers exactly what a GET of the article would.
@@ -334,6 +353,14 @@ class ArticleWriteSerializer(RecordWriteSerializer):
         many=True,
         required=False,
         help_text="Author slugs in byline order.",
+    )
+    topics = ArchiveSlugRelatedField(
+        slug_field="slug",
+        queryset=Topic.objects.all(),
+        many=True,
+        required=False,
+        help_text="Topic slugs, each once; left out, the topics stay as they are. Only "
+        "existing topics: `/api/v1/topics/` makes new ones.",
     )
     reading_list = ReadingListWriteSerializer(
         required=False,
@@ -352,6 +379,7 @@ class ArticleWriteSerializer(RecordWriteSerializer):
             "published_at",
             "status",
             "authors",
+            "topics",
             "reading_list",
             "reading_list_note",
             "source",
@@ -370,22 +398,33 @@ class ArticleWriteSerializer(RecordWriteSerializer):
     def validate_authors(self, authors):
         return each_author_once(authors)
 
+    def validate_topics(self, topics):
+        repeated = sorted({topic.slug for topic in topics if topics.count(topic) > 1})
+        if repeated:
+            raise serializers.ValidationError(f"Name each topic once: {', '.join(repeated)}.")
+        return topics
+
     @transaction.atomic
     def create(self, validated_data):
         authors = validated_data.pop("authors", [])
+        topics = validated_data.pop("topics", [])
         reading_list = validated_data.pop("reading_list", {"groups": []})
         article = super().create(validated_data)
         article.set_authors(authors)
+        article.topics.set(topics)
         article.set_reading_list(reading_list["groups"])
         return article
 
     @transaction.atomic
     def update(self, instance, validated_data):
         authors = validated_data.pop("authors", None)
+        topics = validated_data.pop("topics", None)
         reading_list = validated_data.pop("reading_list", None)
         article = super().update(instance, validated_data)
         if authors is not None:
             article.set_authors(authors)
+        if topics is not None:
+            article.topics.set(topics)
         if reading_list is not None:
             article.set_reading_list(reading_list["groups"])
         return article

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import ExtractMonth, ExtractYear, JSONObject
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, JSONObject
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.functional import cached_property
@@ -366,6 +366,18 @@ class BookAuthor(models.Model):
 
 
 class TopicQuerySet(ArchiveQuerySet):
+    def with_article_count(self, user):
+        """With ``article_count``: how many of the topic's articles ``user`` may read (a
+        draft counts for readers of drafts only), in the topics' own query."""
+        readable = (
+            Article.objects.for_reader(user)
+            .filter(topics=OuterRef("pk"))
+            .order_by()
+            .values("topics")
+            .annotate(count=Count("pk"))
+        )
+        return self.annotate(article_count=Coalesce(Subquery(readable.values("count")), 0))
+
     def for_reader(self, user):
         """Topics with a published article, or with no article yet; a topic given only to
         drafts is the drafts' news, and only readers of drafts see it."""
@@ -512,10 +524,10 @@ class ArticleQuerySet(ArchiveQuerySet):
         return self.filter(pk__in=groups.values("article_id"))
 
     def for_api_list(self):
-        """What a list item shows: issue, publication, bylines and the lead image.
+        """What a list item shows: issue, publication, bylines, topics and the lead image.
 
-        Bylines and the lead image come as JSON from subqueries (``byline_data``,
-        ``lead_image_data``), so that a page of any size is one query.
+        Bylines, topics and the lead image come as JSON from subqueries (``byline_data``,
+        ``topic_data``, ``lead_image_data``), so that a page of any size is one query.
         """
         lead_image = Image.objects.filter(article=OuterRef("pk")).order_by("position", "id")
         return (
@@ -523,15 +535,17 @@ class ArticleQuerySet(ArchiveQuerySet):
             .defer("body", "reading_list_note", "source")
             .annotate(
                 byline_data=_byline_data(),
+                topic_data=_topic_data(),
                 lead_image_data=CompiledSubquery(lead_image.values(data=_IMAGE_JSON)[:1]),
             )
         )
 
     def for_api_detail(self):
-        """Everything an article page shows, in one query: bylines, images
+        """Everything an article page shows, in one query: bylines, topics, images
         (``image_data``) and the reading list (``reading_list_data``) come as JSON."""
         return self.select_related("issue__publication").annotate(
             byline_data=_byline_data(),
+            topic_data=_topic_data(),
             image_data=JSONList(
                 Image.objects.filter(article=OuterRef("pk"))
                 .order_by("position", "id")
@@ -900,6 +914,13 @@ def _byline_data() -> JSONList:
     """An article's byline as ``[{slug, name}]``, in the source's order."""
     bylines = ArticleAuthor.objects.filter(article=OuterRef("pk")).order_by("position", "id")
     return JSONList(bylines.values(data=JSONObject(slug="author__slug", name="author__name")))
+
+
+def _topic_data() -> JSONList:
+    """An article's topics as ``[{slug, name}]``, by name."""
+    filed = Article.topics.through.objects.filter(article=OuterRef("pk"))
+    filed = filed.order_by("topic__name", "topic_id")
+    return JSONList(filed.values(data=JSONObject(slug="topic__slug", name="topic__name")))
 
 
 def _reading_list_data() -> JSONList:

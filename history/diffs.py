@@ -2,8 +2,9 @@
 
 The body and the standfirst are compared word by word and shown inline, removed words
 in ``<del>`` and added ones in ``<ins>``; every other field is shown whole, before and
-after. Parts are written out as lines of text first (the byline as names, each image as
-its caption, credit and file, the reading list as headings and entries with their books).
+after. Parts are written out as lines of text first (the byline and the topics as names,
+each image as its caption, credit and file, the reading list as headings and entries with
+their books).
 """
 
 import difflib
@@ -41,8 +42,8 @@ def as_text(name: str, value) -> str:
     """A field of a resolved state (``states.resolve``) as the text the diff shows."""
     if name == "issue":
         return value["name"]
-    if name == "authors":
-        return ", ".join(author["name"] for author in value)
+    if name in ("authors", "topics"):
+        return ", ".join(record["name"] for record in value)
     if name == "images":
         return "\n".join(
             " · ".join(part for part in (i["caption"], i["credit"], i["file"]) if part)
@@ -61,7 +62,7 @@ def as_text(name: str, value) -> str:
 
 
 def label(name: str) -> str:
-    if name in ("authors", "images", "reading_list"):
+    if name in ("authors", "topics", "images", "reading_list"):
         return name.replace("_", " ").capitalize()
     return str(Article._meta.get_field(name).verbose_name).capitalize()
 

@@ -9,11 +9,12 @@ difference:
   ``updated`` when its content (a digest, ``Event.fingerprint``) differs;
 - readers' feed does the same for what readers may see (``for_reader()`` on the
   querysets): an article while published, an image while its article is, an issue, a
-  book or an author while one of their articles is published, or while they have none
-  at all. A draft is no event for readers; its publication is its ``created``, its
-  unpublishing a ``deleted``. What a write makes visible only later (a scheduled
-  article, its images, an author whose only article it is) gets a ``created`` dated
-  then; a later write to those records first withdraws it, since no client has read it.
+  book, an author or a topic while one of their articles is published, or while they
+  have none at all. A draft is no event for readers; its publication is its
+  ``created``, its unpublishing a ``deleted``. What a write makes visible only later (a
+  scheduled article, its images, an author whose only article it is) gets a ``created``
+  dated then; a later write to those records first withdraws it, since no client has
+  read it.
 
 Because each write compares with the feed rather than with a before-image of its own,
 recording the same records twice writes nothing the second time, and a write path needs
@@ -40,7 +41,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from articles.models import Article, Author, Book, BookAuthor, Image, Issue, Publication
+from articles.models import Article, Author, Book, BookAuthor, Image, Issue, Publication, Topic
 
 from .models import Event
 from .states import State, live_states, state_of
@@ -49,7 +50,15 @@ Type = Event.Type
 Keys = Mapping[str, Iterable[int]]
 
 # The order a write's events take: what others refer to first.
-TYPE_ORDER = (Type.PUBLICATION, Type.ISSUE, Type.AUTHOR, Type.BOOK, Type.ARTICLE, Type.IMAGE)
+TYPE_ORDER = (
+    Type.PUBLICATION,
+    Type.ISSUE,
+    Type.AUTHOR,
+    Type.BOOK,
+    Type.TOPIC,
+    Type.ARTICLE,
+    Type.IMAGE,
+)
 
 MODEL_TYPES = {
     Publication: Type.PUBLICATION,
@@ -57,6 +66,7 @@ MODEL_TYPES = {
     Article: Type.ARTICLE,
     Author: Type.AUTHOR,
     Book: Type.BOOK,
+    Topic: Type.TOPIC,
     Image: Type.IMAGE,
 }
 
@@ -102,6 +112,7 @@ class _Current:
             Type.ARTICLE: lambda ids: self._articles(ids, article_states),
             Type.AUTHOR: self._authors,
             Type.BOOK: self._books,
+            Type.TOPIC: self._topics,
             Type.IMAGE: self._images,
         }
         for type_, ids in keys.items():
@@ -169,6 +180,18 @@ class _Current:
                 digest([*(getattr(book, name) for name in fields), credits[book.pk]]),
             )
             for book in rows
+        }
+
+    def _topics(self, ids) -> dict[int, Seen]:
+        articles = self._articles_of(topics=OuterRef("pk"))
+        rows = (
+            Topic.objects.filter(pk__in=ids)
+            .annotate(any_article=Exists(articles), first=self._first_published(articles))
+            .values_list("pk", "slug", "name", "description", "any_article", "first")
+        )
+        return {
+            pk: Seen(slug, first if any_article else ALWAYS, digest([name, slug, description]))
+            for pk, slug, name, description, any_article, first in rows
         }
 
     def _authors(self, ids) -> dict[int, Seen]:
@@ -329,7 +352,7 @@ def _shown_through(feed, emitted, keys, related, latest, now) -> list[Event]:
     groups = [(now, related)] if emitted and related else []
     shown_by_articles = {
         type_: keys[type_]
-        for type_ in (Type.PUBLICATION, Type.ISSUE, Type.AUTHOR, Type.BOOK)
+        for type_ in (Type.PUBLICATION, Type.ISSUE, Type.AUTHOR, Type.BOOK, Type.TOPIC)
         if type_ in keys
     }
     for at in sorted({event.at for event in emitted if event.type == Type.ARTICLE}):
@@ -369,12 +392,14 @@ def _match(keys: Keys) -> Q:
 
 def article_keys(article: Article) -> dict[str, set[int]]:
     """The records an article's write may change for the feeds: the article, its issue,
-    images, authors and the books its reading list names (from ``articles_with_parts()``)."""
+    images, authors, topics and the books its reading list names (from
+    ``articles_with_parts()``)."""
     return {
         Type.ARTICLE: {article.pk},
         Type.ISSUE: {article.issue_id},
         Type.IMAGE: {image.pk for image in article.images.all()},
         Type.AUTHOR: {byline.author_id for byline in article.bylines.all()},
+        Type.TOPIC: {topic.pk for topic in article.topics.all()},
         Type.BOOK: {
             link.book_id
             for group in article.reading_groups.all()
@@ -409,8 +434,8 @@ def object_keys(objects: Iterable[Model]) -> dict[str, set[int]]:
 
 
 def related_keys(objects: Iterable[Model]) -> dict[str, set[int]]:
-    """The records whose detail shows ``objects``: an author's or a book's articles and an
-    issue's; an author's books and a book's authors; a publication's issues."""
+    """The records whose detail shows ``objects``: an author's or a book's articles, an
+    issue's and a topic's; an author's books and a book's authors; a publication's issues."""
     keys = defaultdict(set)
     for obj in objects:
         if isinstance(obj, Author):
@@ -419,7 +444,7 @@ def related_keys(objects: Iterable[Model]) -> dict[str, set[int]]:
         elif isinstance(obj, Book):
             articles = Article.objects.filter(reading_groups__entries__books=obj)
             keys[Type.ARTICLE].update(articles.values_list("pk", flat=True))
-        elif isinstance(obj, Issue):
+        elif isinstance(obj, Issue | Topic):
             keys[Type.ARTICLE].update(obj.articles.values_list("pk", flat=True))
         elif isinstance(obj, Publication):
             keys[Type.ISSUE].update(obj.issues.values_list("pk", flat=True))
@@ -431,6 +456,7 @@ def state_without_image(article: Article, image_id: int) -> State:
     return state_of(
         article,
         article.bylines.all(),
+        [topic.pk for topic in article.topics.all()],
         [image for image in article.images.all() if image.pk != image_id],
         article.reading_groups.all(),
         lambda group: group.entries.all(),

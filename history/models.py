@@ -85,6 +85,7 @@ class Event(models.Model):
         ARTICLE = "article", "Article"
         AUTHOR = "author", "Author"
         BOOK = "book", "Book"
+        TOPIC = "topic", "Topic"
         IMAGE = "image", "Image"
 
     id = models.BigAutoField(primary_key=True)

@@ -26,7 +26,7 @@ from django.db.models import Model
 from django.utils import timezone
 from reversion.models import Revision, Version
 
-from articles.models import Article, Image
+from articles.models import Article, Image, Topic
 
 from . import feed
 from .models import Change
@@ -206,7 +206,8 @@ class ArticleWrite:
 def record_deletion(obj: Model, *, user, source: str) -> None:
     """A last revision of a record about to be deleted: who deleted it, and what it held;
     and its tombstones in the change feed, with those of what the deletion cascades to
-    (an article's images) and the events of the records readers see through it."""
+    (an article's images) and the events of the records readers see through it (a
+    topic's articles, which list it)."""
     if isinstance(obj, Article):
         obj = articles_with_parts([obj.pk]).get()
     _record_deletion_events(obj)
@@ -225,10 +226,11 @@ def _record_deletion_events(obj: Model) -> None:
     if type_ is None:
         return
     keys, gone, states = feed.object_keys([obj]), {type_: {obj.pk}}, {}
+    related = feed.related_keys([obj]) if isinstance(obj, Topic) else {}
     if isinstance(obj, Article):
         keys = feed.article_keys(obj)
         gone[feed.Type.IMAGE] = keys[feed.Type.IMAGE]
     elif isinstance(obj, Image):
         article = articles_with_parts([obj.article_id]).get()
         states = {article.pk: feed.state_without_image(article, obj.pk)}
-    feed.record_changes(keys, gone=gone, article_states=states)
+    feed.record_changes(keys, gone=gone, article_states=states, related=related)

@@ -4,7 +4,8 @@ and stores as JSON, read either from the database or from a revision's versions.
 Both readings go through ``state_of()``, so what a revision holds and what the article
 holds now are compared field by field alike: that comparison says which fields a write
 changed, and whether it changed anything at all. Related records are kept by id (the
-issue, the byline's authors, the books an entry names); ``resolve()`` names them.
+issue, the byline's authors, the topics, the books an entry names); ``resolve()`` names
+them.
 """
 
 from collections import defaultdict
@@ -23,6 +24,7 @@ from articles.models import (
     ReadingListEntry,
     ReadingListEntryBook,
     ReadingListGroup,
+    Topic,
 )
 
 # The article's own fields an editor writes; the derived ones (word count, timestamps)
@@ -38,7 +40,7 @@ ARTICLE_FIELDS = (
     "reading_list_note",
     "source",
 )
-PART_FIELDS = ("authors", "images", "reading_list")
+PART_FIELDS = ("authors", "topics", "images", "reading_list")
 STATE_FIELDS = (*ARTICLE_FIELDS, *PART_FIELDS)
 IMAGE_FIELDS = ("file", "caption", "credit", "alt_text")
 
@@ -49,7 +51,7 @@ def _ordered(rows: Iterable) -> list:
     return sorted(rows, key=lambda row: (row.position, row.pk or 0))
 
 
-def state_of(article: Article, bylines, images, groups, entries_of, links_of) -> State:
+def state_of(article: Article, bylines, topic_ids, images, groups, entries_of, links_of) -> State:
     """The state of ``article`` given its parts: ``entries_of(group)`` and ``links_of(entry)``
     give a group's entries and an entry's book links."""
     state = {}
@@ -58,6 +60,7 @@ def state_of(article: Article, bylines, images, groups, entries_of, links_of) ->
         value = field.value_from_object(article)
         state[name] = value.isoformat() if hasattr(value, "isoformat") else value
     state["authors"] = [byline.author_id for byline in _ordered(bylines)]
+    state["topics"] = sorted(topic_ids)
     state["images"] = [
         {name: str(getattr(image, name)) for name in IMAGE_FIELDS} for image in _ordered(images)
     ]
@@ -86,6 +89,7 @@ def articles_with_parts(ids: Iterable[int]):
         .select_related(None)
         .prefetch_related(
             Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author")),
+            Prefetch("topics", queryset=Topic.objects.only("pk")),
             Prefetch("images", queryset=Image.objects.all()),
             Prefetch("reading_groups", queryset=groups),
         )
@@ -97,6 +101,7 @@ def live_state(article: Article) -> State:
     return state_of(
         article,
         article.bylines.all(),
+        [topic.pk for topic in article.topics.all()],
         article.images.all(),
         article.reading_groups.all(),
         lambda group: group.entries.all(),
@@ -111,10 +116,14 @@ def live_states(ids: Iterable[int]) -> dict[int, State]:
 def revision_states(revision_ids: Iterable[int]) -> dict[int, State]:
     """The article state each revision holds, by revision id, from its versions."""
     objects = defaultdict(lambda: defaultdict(list))
+    topic_ids = {}
     versions = Version.objects.filter(revision_id__in=list(revision_ids)).select_related(None)
     for version in versions:
         obj = version._object_version.object
         objects[version.revision_id][type(obj)].append(obj)
+        if isinstance(obj, Article):
+            # A revision from before articles had topics names none.
+            topic_ids[version.revision_id] = version._object_version.m2m_data.get("topics", [])
     states = {}
     for revision_id, by_model in objects.items():
         if not by_model[Article]:
@@ -127,6 +136,7 @@ def revision_states(revision_ids: Iterable[int]) -> dict[int, State]:
         states[revision_id] = state_of(
             by_model[Article][0],
             by_model[ArticleAuthor],
+            [int(pk) for pk in topic_ids[revision_id]],
             by_model[Image],
             by_model[ReadingListGroup],
             lambda group, entries=entries: entries[group.pk],
@@ -150,6 +160,7 @@ class Names:
         states = list(states)
         issue_ids = {state["issue"] for state in states}
         author_ids = {author for state in states for author in state["authors"]}
+        topic_ids = {topic for state in states for topic in state["topics"]}
         book_ids = {
             book
             for state in states
@@ -159,6 +170,7 @@ class Names:
         }
         self.issues = Issue.objects.in_bulk(issue_ids)
         self.authors = Author.objects.in_bulk(author_ids)
+        self.topics = Topic.objects.in_bulk(topic_ids)
         self.books = Book.objects.in_bulk(book_ids)
 
     def issue(self, pk: int) -> dict:
@@ -168,6 +180,10 @@ class Names:
     def author(self, pk: int) -> dict:
         author = self.authors.get(pk)
         return {"slug": author.slug, "name": author.name} if author else _gone("author", pk)
+
+    def topic(self, pk: int) -> dict:
+        topic = self.topics.get(pk)
+        return {"slug": topic.slug, "name": topic.name} if topic else _gone("topic", pk)
 
     def book(self, pk: int) -> dict:
         book = self.books.get(pk)
@@ -185,6 +201,7 @@ def resolve(state: State, names: Names) -> dict:
         **{name: state[name] for name in ARTICLE_FIELDS if name != "issue"},
         "issue": names.issue(state["issue"]),
         "authors": [names.author(pk) for pk in state["authors"]],
+        "topics": [names.topic(pk) for pk in state["topics"]],
         "images": state["images"],
         "reading_list": [
             {

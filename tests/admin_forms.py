@@ -35,7 +35,11 @@ class _FormReader(HTMLParser):
         elif tag == "textarea" and name:
             self._textarea = [name, ""]
         elif tag == "select" and name:
-            self._select = [name, None]
+            self._select = [name, None, "multiple" in attrs]
+        elif tag == "option" and self._select is not None and self._select[2]:
+            # A multiple choice (an article's topics) sends every selected option, or none.
+            if "selected" in attrs:
+                self.fields.append((self._select[0], attrs.get("value", "")))
         elif (
             tag == "option"
             and self._select is not None
@@ -58,7 +62,7 @@ class _FormReader(HTMLParser):
             self.fields.append((name, text.replace("\r\n", "\n").replace("\n", "\r\n")))
             self._textarea = None
         elif tag == "select" and self._select is not None:
-            name, chosen = self._select
+            name, chosen, _ = self._select
             if chosen is not None:
                 self.fields.append((name, chosen))
             self._select = None

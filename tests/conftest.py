@@ -57,7 +57,9 @@ def newsroom_user(db, django_user_model):
     migration's own list when missing."""
     from django.contrib.auth.models import Group, Permission
 
-    roles = import_module("articles.migrations.0007_newsroom_roles").ROLES
+    first_roles = import_module("articles.migrations.0007_newsroom_roles").ROLES
+    topic_roles = import_module("articles.migrations.0010_topic_roles").ROLES
+    roles = {name: [*codenames, *topic_roles[name]] for name, codenames in first_roles.items()}
 
     def make(username, *, group=None, permissions=(), password="a-long-test-password"):
         user = django_user_model.objects.create_user(username, password=password, is_staff=True)

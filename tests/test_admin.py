@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import format_html
 
-from articles.models import Article, Author, Issue
-from tests.factories import ArticleFactory
+from articles.models import Article, Author, Issue, Topic
+from tests.factories import ArticleFactory, TopicFactory
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 ARCHIVE_MODELS = [model for model in REGISTERED if model._meta.app_label == "articles"]
@@ -32,6 +32,9 @@ def test_changelist_search_and_add_pages_answer(admin_client, seed, model):
 
 @pytest.mark.parametrize("model", ARCHIVE_MODELS, ids=lambda m: m._meta.label)
 def test_change_pages_answer_for_the_seed(admin_client, seed, model):
+    if model is Topic:
+        # Editors make topics; the seed, an import, has none.
+        TopicFactory().articles.set(Article.objects.all())
     instance = model.objects.first()
     assert instance is not None, "the seed gives every archive model a row"
     assert admin_client.get(admin_url(model, "change", instance.pk)).status_code == 200

@@ -100,16 +100,17 @@ class ArticleAdmin(
         ("issue__publication", admin.RelatedOnlyFieldListFilter),
         PublishedYearFilter,
         ("issue", admin.RelatedOnlyFieldListFilter),
+        ("topics", admin.RelatedOnlyFieldListFilter),
     )
     list_select_related = ("issue__publication",)
     search_fields = ("headline", "standfirst", "body")
     prepopulated_fields = {"slug": ("headline",)}
-    autocomplete_fields = ("issue",)
+    autocomplete_fields = ("issue", "topics")
     date_hierarchy = "published_at"
     actions = ("publish", "unpublish")
     readonly_fields = ("word_count", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("issue", "headline", "slug", "standfirst", "body")}),
+        (None, {"fields": ("issue", "headline", "slug", "standfirst", "body", "topics")}),
         ("Publication", {"fields": ("status", "published_at")}),
         ("Reading list", {"fields": ("reading_list_note",)}),
         (

@@ -1,13 +1,15 @@
-"""Publications, issues, authors and books: the records articles hang on."""
+"""Publications, issues, authors, books and topics: the records articles hang on."""
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Count, Prefetch
+from django.db.models import Count, F, Prefetch
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from history.admin import AuditedAdminMixin
 
-from ..models import Article, ArticleAuthor, Author, Book, BookAuthor, Issue, Publication
-from .common import EditorAdmin, ReadOnlyLinkInline, count_column
+from ..models import Article, ArticleAuthor, Author, Book, BookAuthor, Issue, Publication, Topic
+from .common import EditorAdmin, ReadOnlyLinkInline, change_link, count_column
 from .coverage import PublicationCoverageAdminMixin
 from .inlines import EditorInline
 
@@ -124,3 +126,42 @@ class BookAdmin(AuditedAdminMixin, EditorAdmin, admin.ModelAdmin):
     @admin.display(description="authors")
     def author_names(self, obj):
         return ", ".join(credit.author.name for credit in obj.credits.all())
+
+
+# A topic's page lists its latest articles; the article list, filtered, has them all.
+TOPIC_PAGE_ARTICLES = 50
+
+
+@admin.register(Topic)
+class TopicAdmin(AuditedAdminMixin, EditorAdmin, admin.ModelAdmin):
+    # Ordered explicitly: the count annotation drops Meta.ordering (GROUP BY), and the
+    # article page's topic search pages through this queryset.
+    ordering = ("name", "id")
+    list_display = ("name", "slug", "article_count")
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+    fields = ("name", "slug", "description", "filed_articles")
+    readonly_fields = ("filed_articles",)
+    article_count = count_column("article_count", "articles")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(article_count=Count("articles"))
+
+    @admin.display(description="articles")
+    def filed_articles(self, topic):
+        """The latest articles filed under the topic, drafts first, each a link to its
+        page, and a link to the article list filtered to all of them."""
+        if topic.pk is None:
+            return "None yet: file articles under the topic on their own pages."
+        latest = topic.articles.select_related("issue__publication").order_by(
+            F("published_at").desc(nulls_first=True), "-id"
+        )[:TOPIC_PAGE_ARTICLES]
+        rows = ((change_link(a), a.issue, a.get_status_display()) for a in latest)
+        items = format_html_join("", "<li>{} ({}, {})</li>", rows)
+        url = reverse("admin:articles_article_changelist") + f"?topics__id__exact={topic.pk}"
+        return format_html(
+            '<ul>{}</ul><a href="{}">All {} articles filed under it</a>',
+            items,
+            url,
+            topic.article_count,
+        )

@@ -81,6 +81,8 @@ def _book_document(book) -> dict:
 
 
 def _article_document(article) -> dict:
+    # Topics only when the article has some, so exports from before topics keep their bytes.
+    topics = sorted(topic.slug for topic in article.topics.all())
     return {
         "slug": article.slug,
         "headline": article.headline,
@@ -90,6 +92,7 @@ def _article_document(article) -> dict:
         "status": article.status,
         "source": article.source,
         "authors": [byline.author.slug for byline in article.bylines.all()],
+        **({"topics": topics} if topics else {}),
         "images": [
             {name: _column(image, name) for name in IMAGE_COLUMNS} for image in article.images.all()
         ],
@@ -139,6 +142,7 @@ def export_queryset(
         queryset = queryset.filter(pk__in=Issue.objects.filter(cover | published).values("pk"))
     return queryset.order_by("publication__slug", "number").prefetch_related(
         "articles__images",
+        "articles__topics",
         Prefetch("articles__bylines", queryset=ArticleAuthor.objects.select_related("author")),
         "articles__reading_groups__entries",
         Prefetch(

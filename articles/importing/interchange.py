@@ -230,6 +230,7 @@ def _article(
             _lookup(authors, slug, (*where, "authors", position), "authors")
             for position, slug in enumerate(article["authors"])
         ],
+        topics=tuple(article["topics"]) if "topics" in article else None,
         images=[_image(image, (*where, "images", i)) for i, image in enumerate(article["images"])],
         reading_groups=[
             _group(group, (*where, "reading_list", "groups", g), books)

@@ -29,6 +29,7 @@ from articles.models import (
     ReadingListEntry,
     ReadingListEntryBook,
     ReadingListGroup,
+    Topic,
 )
 
 from .catalogue import load_authors, load_books
@@ -49,7 +50,7 @@ class ArticleChanges:
     changed article changed, by id (every article it created or changed), and which of
     them it created; and for the change feed, the other records it may have touched, by
     type (the publication, the issue, authors, books, and what changed articles held
-    before: their images, authors, books and issue)."""
+    before: their images, authors, topics, books and issue)."""
 
     fields: dict[int, list[str]] = field(default_factory=dict)
     created: list[int] = field(default_factory=list)
@@ -69,6 +70,7 @@ class ArticleChanges:
 
 def load_issue(record: IssueRecord, report: FileReport) -> ArticleChanges:
     """Write one issue's records, counting what happened to each kind in ``report``."""
+    topic_ids = _topic_ids(record.articles)
     issue = _issue(record, report)
     author_records = [a for article in record.articles for a in article.authors]
     book_records = [
@@ -81,12 +83,28 @@ def load_issue(record: IssueRecord, report: FileReport) -> ArticleChanges:
     author_records += [a for book in book_records for a in book.authors]
     author_ids = load_authors(author_records, report)
     book_ids = load_books(book_records, author_ids, report)
-    changes = _ArticleWrites(issue, author_ids, book_ids).load(record.articles, report)
+    changes = _ArticleWrites(issue, author_ids, book_ids, topic_ids).load(record.articles, report)
     changes.touched["publication"].add(issue.publication_id)
     changes.touched["issue"].add(issue.pk)
     changes.touched["author"].update(author_ids.values())
     changes.touched["book"].update(book_ids.values())
     return changes
+
+
+def _topic_ids(records: list[ArticleRecord]) -> dict[str, int]:
+    """The ids of the topics the records name, by slug. Only editors make topics: a
+    record naming one the archive lacks stops the file, before anything is written."""
+    slugs = {slug for record in records for slug in record.topics or ()}
+    found = dict(Topic.objects.filter(slug__in=slugs).values_list("slug", "id"))
+    for record in records:
+        for position, slug in enumerate(record.topics or ()):
+            if slug not in found:
+                # Only interchange documents name topics: ``where`` is a JSON path.
+                raise RecordError(
+                    (*record.where, "topics", position),
+                    f"expected a topic the archive has (imports never make topics), found {slug!r}",
+                )
+    return found
 
 
 def _issue(record: IssueRecord, report: FileReport) -> Issue:
@@ -124,19 +142,22 @@ def _issue(record: IssueRecord, report: FileReport) -> Issue:
     return issue
 
 
-# An article's byline as author ids, its images as rows of columns by name, and its
-# reading list as (heading, ((entry text, book ids), …)) groups: the loader's comparable
-# form of what the database and a record hold.
+# An article's byline as author ids, its topics as a set of ids, its images as rows of
+# columns by name, and its reading list as (heading, ((entry text, book ids), …)) groups:
+# the loader's comparable form of what the database and a record hold.
 Bylines = tuple[int, ...]
+Topics = frozenset[int]
 ImageRow = dict[str, str | int | None]
 ReadingList = tuple[tuple[str, tuple[tuple[str, tuple[int, ...]], ...]], ...]
 
 
 @dataclass
 class _Existing:
-    """The current bylines, images and reading lists of the articles records matched."""
+    """The current bylines, topics, images and reading lists of the articles records
+    matched."""
 
     bylines: dict[int, Bylines] = field(default_factory=lambda: defaultdict(tuple))
+    topics: dict[int, Topics] = field(default_factory=lambda: defaultdict(frozenset))
     images: dict[int, list[ImageRow]] = field(default_factory=lambda: defaultdict(list))
     reading: dict[int, ReadingList] = field(default_factory=lambda: defaultdict(tuple))
 
@@ -149,6 +170,10 @@ class _Existing:
             article_id__in=article_ids
         ).values_list("article_id", "author_id"):
             existing.bylines[article_id] += (author_id,)
+        for article_id, topic_id in Article.topics.through.objects.filter(
+            article_id__in=article_ids
+        ).values_list("article_id", "topic_id"):
+            existing.topics[article_id] |= {topic_id}
         for row in Image.objects.filter(article_id__in=article_ids).values(
             "article_id", "id", "position", *IMAGE_COLUMNS
         ):
@@ -193,14 +218,22 @@ class _Existing:
 class _ArticleWrites:
     """An issue's articles compared with what the database holds, then written in bulk."""
 
-    def __init__(self, issue: Issue, author_ids: dict[str, int], book_ids: dict[tuple, int]):
+    def __init__(
+        self,
+        issue: Issue,
+        author_ids: dict[str, int],
+        book_ids: dict[tuple, int],
+        topic_ids: dict[str, int],
+    ):
         self.issue = issue
         self.author_ids = author_ids
         self.book_ids = book_ids
+        self.topic_ids = topic_ids
         self.now = timezone.now()
         self.new: list[tuple[Article, Bylines, ReadingList, list[ImageRecord]]] = []
         self.changed: list[Article] = []
         self.rewrite_bylines: list[tuple[Article, Bylines]] = []
+        self.rewrite_topics: list[tuple[Article, Topics]] = []
         self.rewrite_reading: list[tuple[Article, ReadingList]] = []
         self.images = _ImagePlan()
         self.changed_fields: dict[Article, list[str]] = {}
@@ -216,6 +249,8 @@ class _ArticleWrites:
                 self.new.append(
                     (article, self._byline(record), self._reading_list(record), record.images)
                 )
+                if record.topics:
+                    self.rewrite_topics.append((article, self._topics(record)))
                 action = "created"
             else:
                 action = self._compare(article, record, existing)
@@ -231,6 +266,7 @@ class _ArticleWrites:
         for article in self.changed:
             changes.touched["issue"].add(self.issue_before[article.pk])
             changes.touched["author"].update(existing.bylines[article.pk])
+            changes.touched["topic"].update(existing.topics[article.pk])
             changes.touched["image"].update(row["id"] for row in existing.images[article.pk])
             changes.touched["book"].update(
                 book
@@ -252,6 +288,9 @@ class _ArticleWrites:
     def _byline(self, record: ArticleRecord) -> Bylines:
         return tuple(dict.fromkeys(self.author_ids[author.key] for author in record.authors))
 
+    def _topics(self, record: ArticleRecord) -> Topics:
+        return frozenset(self.topic_ids[slug] for slug in record.topics or ())
+
     def _reading_list(self, record: ArticleRecord) -> ReadingList:
         return tuple(
             (
@@ -269,6 +308,8 @@ class _ArticleWrites:
         bylines, reading = self._byline(record), self._reading_list(record)
         images_changed = self.images.compare(article, existing.images[article.id], record.images)
         bylines_changed = existing.bylines[article.id] != bylines
+        topics = existing.topics[article.id] if record.topics is None else self._topics(record)
+        topics_changed = existing.topics[article.id] != topics
         reading_changed = existing.reading[article.id] != reading
         columns_changed = [
             name.removesuffix("_id")
@@ -277,6 +318,7 @@ class _ArticleWrites:
         ]
         parts_changed = {
             "authors": bylines_changed,
+            "topics": topics_changed,
             "images": images_changed,
             "reading_list": reading_changed,
         }
@@ -291,6 +333,8 @@ class _ArticleWrites:
         ]
         if bylines_changed:
             self.rewrite_bylines.append((article, bylines))
+        if topics_changed:
+            self.rewrite_topics.append((article, topics))
         if reading_changed:
             self.rewrite_reading.append((article, reading))
         return "updated"
@@ -311,6 +355,13 @@ class _ArticleWrites:
             ArticleAuthor(article=article, author_id=author_id, position=position)
             for article, bylines in [*[(a, b) for a, b, *_ in self.new], *self.rewrite_bylines]
             for position, author_id in enumerate(bylines)
+        )
+        Filed = Article.topics.through
+        Filed.objects.filter(article__in=[a for a, _ in self.rewrite_topics]).delete()
+        Filed.objects.bulk_create(
+            Filed(article=article, topic_id=topic_id)
+            for article, topics in self.rewrite_topics
+            for topic_id in sorted(topics)
         )
         ReadingListGroup.objects.filter(article__in=[a for a, _ in self.rewrite_reading]).delete()
         _create_reading_lists([*[(a, r) for a, _, r, _ in self.new], *self.rewrite_reading])

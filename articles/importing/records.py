@@ -138,6 +138,9 @@ class ArticleRecord:
     status: str = field(default="published", metadata=COLUMN)
     slug: str = ""
     authors: list[AuthorRecord] = field(default_factory=list)
+    # Slugs of topics the archive has; None (scraped text, a document without the key)
+    # leaves the article's topics as editors filed them.
+    topics: tuple[str, ...] | None = None
     images: list[ImageRecord] = field(default_factory=list)
     reading_groups: list[GroupRecord] = field(default_factory=list)
     reading_list_note: str = field(default="", metadata=COLUMN)

@@ -98,6 +98,7 @@ def test_list_item_shape(api, seed):
         "updated_at",
         "issue",
         "authors",
+        "topics",
         "lead_image",
         "word_count",
     ]

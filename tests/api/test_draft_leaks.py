@@ -2,9 +2,10 @@
 any public route, after an editor has warmed every cache with it.
 
 A draft with distinctive words in its headline, standfirst, body and image caption,
-in an issue of its own, by an author of its own, recommending a book (by an author) of
-its own. An editor first GETs every route, so that whatever the API, its response and
-count caches, the feeds and the sitemaps keep, they keep with the draft in view. Then
+in an issue of its own, by an author of its own, filed under a topic of its own (and one
+it shares with the seed), recommending a book (by an author) of its own. An editor first
+GETs every route, so that whatever the API, its response and count caches, the feeds
+and the sitemaps keep, they keep with the draft in view. Then
 an anonymous reader, and a signed-in user without the article permissions
 (``articles.readers``), walk the same routes: no body or header holds any of the
 draft's words or slugs, and a route naming a draft-only record answers exactly as one
@@ -35,7 +36,7 @@ from articles.models import (
     ReadingListEntry,
     ReadingListGroup,
 )
-from tests.factories import AuthorFactory, BookFactory, ImageFactory
+from tests.factories import AuthorFactory, BookFactory, ImageFactory, TopicFactory
 
 SEED = "trotskys-socialism"
 # Words no other text in the archive holds, one set per field of the draft and its
@@ -48,13 +49,17 @@ DRAFT_WORDS = {
     "author": "Quintessa Draftwright",
     "book": "Unpublishable Codex",
     "book author": "Ulrike Hiddenfield",
+    "topic": "Wunderkammer tribunal",
 }
+# A topic the draft shares with the seed: public, since a published article has it.
+SHARED_TOPIC = "seed-and-draft"
 SLUGS = {
     "article": "zymurgic-embargo",
     "issue": "socialist-worker-2399",
     "author": "quintessa-draftwright",
     "book": "unpublishable-codex",
     "book author": "ulrike-hiddenfield",
+    "topic": "wunderkammer-tribunal",
 }
 # Where the walk takes no route, and why.
 NOT_WALKED = {
@@ -74,6 +79,9 @@ def draft_only(seed, editor, settings):
     """The draft and its draft-only issue, author, book and book author, made as an
     editor makes them: the article through the API (so it has revisions), its image and
     reading list in the admin's stead."""
+    # Events are listed as soon as written (the shared topic's, for readers too), so the
+    # walks before and after the editor's see the same change feed.
+    settings.CHANGES_FEED_DELAY = 0
     settings.FRONTEND_URLS = (
         "article=https://www.example.org/{year}/{slug}/,"
         "issue=https://www.example.org/issues/{number}/,"
@@ -87,6 +95,8 @@ def draft_only(seed, editor, settings):
         date=seed_article.issue.date,
     )
     AuthorFactory(name=DRAFT_WORDS["author"])
+    TopicFactory(name=DRAFT_WORDS["topic"])
+    seed_article.topics.add(TopicFactory(name="Seed and draft", slug=SHARED_TOPIC))
     book = BookFactory(
         title=DRAFT_WORDS["book"], authors=[AuthorFactory(name=DRAFT_WORDS["book author"])]
     )
@@ -101,6 +111,7 @@ def draft_only(seed, editor, settings):
             "standfirst": DRAFT_WORDS["standfirst"],
             "body": DRAFT_WORDS["body"],
             "authors": [SLUGS["author"]],
+            "topics": [SLUGS["topic"], SHARED_TOPIC],
             "status": "draft",
         },
         format="json",
@@ -136,7 +147,7 @@ def path_values(draft_only):
     must answer as ``GHOST`` does) and published ones (whose answers must not name the
     draft). Values are (text, whether it names a draft-only record)."""
     published_slugs = ["socialist-worker", "socialist-worker-2215", SEED, "esme-choonara"]
-    published_slugs += ["my-life", "leon-trotsky"]
+    published_slugs += ["my-life", "leon-trotsky", SHARED_TOPIC]
     seed_article = Article.objects.get(slug=SEED)
     slugs = [(slug, True) for slug in SLUGS.values()] + [(s, False) for s in published_slugs]
     seed_images = [(str(pk), False) for pk in seed_article.images.values_list("pk", flat=True)]
@@ -164,7 +175,7 @@ def query_values(parameter):
     name, schema = parameter["name"], parameter.get("schema", {})
     if name == "q":
         return [*(words.split()[0] for words in DRAFT_WORDS.values()), "trotsky"]
-    if name in ("author", "book", "issue", "article"):
+    if name in ("author", "book", "issue", "article", "topic"):
         slug = SLUGS["article"] if name == "article" else SLUGS[name]
         return [slug, SLUGS["book author"]] if name == "author" else [slug]
     if name in ("cursor", "page"):

@@ -27,6 +27,7 @@ from tests.factories import (
     ImageFactory,
     IssueFactory,
     PublicationFactory,
+    TopicFactory,
 )
 
 API = "/api/v1/"
@@ -463,6 +464,7 @@ def test_the_schemas_request_examples_are_accepted(api, editor_api, seed, unthro
     creates or corrects it (each in a transaction of its own, rolled back)."""
     schema = api.get(f"{API}schema/?format=json").json()
     image = Image.objects.get().pk
+    TopicFactory(name="Unions", slug=SEED_RECORDS["/api/v1/topics/{slug}/"])
     sent = []
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
@@ -474,8 +476,8 @@ def test_the_schemas_request_examples_are_accepted(api, editor_api, seed, unthro
                     transaction.set_rollback(True)
                 assert response.status_code in (200, 201), (path, method, response.content)
                 sent.append((method, path))
-    # POST, PUT and PATCH of five resources, and the new article.
-    assert len(sent) == 3 * 5 + 1
+    # POST, PUT and PATCH of six resources, and the new article.
+    assert len(sent) == 3 * 6 + 1
 
 
 # A record of each resource in the seed, for the examples of its detail's writes.
@@ -485,6 +487,7 @@ SEED_RECORDS = {
     "/api/v1/authors/{slug}/": "duncan-hallas",
     "/api/v1/books/{slug}/": "my-life",
     "/api/v1/articles/{slug}/": SEED,
+    "/api/v1/topics/{slug}/": "unions",
 }
 
 

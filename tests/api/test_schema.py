@@ -29,6 +29,7 @@ ARTICLE_FILTERS = {
     "year",
     "has_image",
     "book",
+    "topic",
     "ordering",
 }
 FILTERS = {
@@ -45,6 +46,7 @@ FILTERS = {
     "/api/v1/articles/": ARTICLE_FILTERS,
     "/api/v1/authors/": {"q", "has_articles", "has_books"},
     "/api/v1/books/": {"q", "author", "article"},
+    "/api/v1/topics/": {"q"},
     "/api/v1/images/": {"article", "q", "has_file"},
     "/api/v1/publications/": set(),
 }

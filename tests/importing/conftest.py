@@ -24,6 +24,7 @@ ARCHIVE_MODELS = (
     BookAuthor,
     Article,
     ArticleAuthor,
+    Article.topics.through,
     Image,
     ReadingListGroup,
     ReadingListEntry,

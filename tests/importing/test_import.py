@@ -32,6 +32,10 @@ def records(objects):
     for record in objects:
         record["fields"].pop("created_at", None)
         record["fields"].pop("updated_at", None)
+        # Scraped text files nothing under topics, and the fixture says nothing of them (so
+        # that loading it never takes an editor's topics off the seed article).
+        if record["fields"].get("topics") == []:
+            del record["fields"]["topics"]
         found.append(json.dumps(record, sort_keys=True, ensure_ascii=False))
     return sorted(found)
 

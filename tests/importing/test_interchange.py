@@ -9,6 +9,8 @@ import pytest
 from articles.importing import interchange
 from articles.importing.export import export_archive, export_queryset
 from articles.models import Article, Author, Book, Image, Issue
+from tests.conftest import SEED_SOURCE
+from tests.factories import TopicFactory
 from tests.importing.conftest import ARCHIVE_MODELS, database_state, import_file, import_one
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures/interchange/socialist-worker-2215.json"
@@ -27,7 +29,8 @@ def empty_the_archive():
 
 @pytest.fixture
 def rich_archive(archive):
-    """The archive with what scraped pages never give: a draft, a bio, an ISBN, a file."""
+    """The archive with what scraped pages never give: a draft, a bio, an ISBN, a file,
+    topics."""
     Issue.objects.filter(number=2216).update(date=dt.date(2010, 8, 28))
     Author.objects.filter(slug="esme-choonara").update(bio="Writes on Trotsky.")
     Book.objects.filter(slug="my-life").update(publisher="Pathfinder", year=1970, isbn="0873480872")
@@ -35,6 +38,9 @@ def rich_archive(archive):
         credit="Bruno Braquehais", alt_text="A barricade", file="images/b.jpg", width=8, height=6
     )
     Article.objects.filter(slug="lessons-of-the-winter-of-discontent").unpublish()
+    strikes, unions = TopicFactory(name="Strikes"), TopicFactory(name="Unions")
+    Article.objects.get(slug="lessons-of-the-winter-of-discontent").topics.set([unions, strikes])
+    Article.objects.get(slug="trotskys-socialism").topics.set([unions])
 
 
 def test_the_committed_sample_is_the_seed_exported(seed, tmp_path):
@@ -59,6 +65,61 @@ def test_export_import_export_round_trip_is_identical(rich_archive, tmp_path):
     assert export_to(tmp_path / "second") == first
     assert Article.objects.get(slug="lessons-of-the-winter-of-discontent").status == "draft"
     assert Author.objects.get(slug="esme-choonara").bio == "Writes on Trotsky."
+    winter = Article.objects.get(slug="lessons-of-the-winter-of-discontent")
+    assert sorted(winter.topics.values_list("slug", flat=True)) == ["strikes", "unions"]
+
+
+def test_an_export_lists_topics_by_slug_only_for_articles_that_have_some(rich_archive, tmp_path):
+    """Sorted, after the byline; left out where there are none, as before topics."""
+    documents = {name: json.loads(data) for name, data in export_to(tmp_path).items()}
+    articles = {a["slug"]: a for d in documents.values() for a in d["articles"]}
+    assert articles["lessons-of-the-winter-of-discontent"]["topics"] == ["strikes", "unions"]
+    keys = list(articles["trotskys-socialism"])
+    assert keys[keys.index("authors") + 1] == "topics"
+    assert all(
+        "topics" not in a
+        for slug, a in articles.items()
+        if slug not in {"lessons-of-the-winter-of-discontent", "trotskys-socialism"}
+    )
+
+
+def test_a_document_naming_a_topic_the_archive_lacks_is_refused(seed):
+    """Imports never invent topics: the file stops with its line, and nothing is written."""
+    TopicFactory(name="Strikes")
+    before = database_state()
+    data = edited(lambda d: d["articles"][0].update(topics=["strikes", "miners-strike"]))
+    report = import_file(name="bad.json", data=data)
+    reason = "expected a topic the archive has (imports never make topics), found 'miners-strike'"
+    line = line_with(data, '"miners-strike"')
+    assert str(report.error) == f"bad.json:{line}: {reason}"
+    assert database_state() == before
+
+
+def test_a_document_files_articles_under_existing_topics(seed):
+    """A document's topics replace the article's; without the key they stay as they are."""
+    strikes, unions = TopicFactory(name="Strikes"), TopicFactory(name="Unions")
+    article = Article.objects.get(slug="trotskys-socialism")
+    article.topics.set([unions])
+    report = import_file(
+        name="t.json", data=edited(lambda d: d["articles"][0].update(topics=["strikes"]))
+    )
+    assert report.error is None and report.articles[0]["action"] == "updated"
+    assert list(article.topics.all()) == [strikes]
+    assert import_one(SAMPLE).articles[0]["action"] == "unchanged"
+    assert import_one(SEED_SOURCE).error is None  # scraped text has no topics
+    assert list(article.topics.all()) == [strikes]
+    import_file(name="t.json", data=edited(lambda d: d["articles"][0].update(topics=[])))
+    assert list(article.topics.all()) == []
+
+
+@pytest.mark.parametrize("topics", [["strikes", "strikes"], ["Strikes"], "strikes"])
+def test_a_documents_topics_are_checked_by_the_schema(seed, topics):
+    """Each topic once, by slug, in an array."""
+    TopicFactory(name="Strikes")
+    report = import_file(
+        name="bad.json", data=edited(lambda d: d["articles"][0].update(topics=topics))
+    )
+    assert report.error is not None and "articles[0].topics" in str(report.error)
 
 
 def test_reexport_is_byte_identical_and_not_rewritten(archive, tmp_path):
