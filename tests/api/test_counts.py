@@ -40,6 +40,7 @@ VALUES = {
     "modified_before": "2100-01-01",
     "has_image": "true",
     "book": "my-life",
+    "topic": "women",
 }
 # A malformed value for each filter: each must be a 400 naming it.
 BAD_VALUES = {
@@ -55,6 +56,7 @@ BAD_VALUES = {
     "modified_before": "2010-02-30",
     "has_image": "maybe",
     "book": "no-such-book",
+    "topic": "no-such-topic",
 }
 
 
@@ -341,3 +343,15 @@ def test_a_scheduled_article_is_counted_from_its_time_whatever_the_cache_holds(a
         assert counts(api, "year") == [("2010", "2010", 1)]
     with time_machine.travel(at, tick=False):
         assert counts(api, "year") == [("2010", "2010", 1), ("2031", "2031", 1)]
+
+
+def test_an_article_under_two_asked_topics_counts_once(api, archive):
+    """``topic=miners&topic=women`` is any of them: "Pits and the union", filed under
+    both, is one article in its year, as it is one row of the list."""
+    params = {"topic": ["miners", "women"]}
+    assert counts(api, "year", **params) == [
+        ("1978", "1978", 1),
+        ("2010", "2010", 1),
+        ("2011", "2011", 1),
+    ]
+    assert list_count(api, **params) == 3
