@@ -410,6 +410,10 @@ class Topic(models.Model):
         return (self.slug,)
 
 
+# Routes beside ``/api/v1/articles/{slug}/`` that would shadow an article of that slug.
+RESERVED_ARTICLE_SLUGS = frozenset({"counts"})
+
+
 class ArticleQuerySet(ArchiveQuerySet):
     def published(self):
         """What the public may read: published, and not scheduled for later."""
@@ -664,10 +668,15 @@ class Article(models.Model):
 
     def clean(self):
         """A published article needs its publication time: said on the field, before the
-        database's constraint (``article_published_has_time``) would refuse the row."""
+        database's constraint (``article_published_has_time``) would refuse the row. A
+        slug the API's own article routes take would leave the article unreachable."""
         super().clean()
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             raise ValidationError({"published_at": PUBLISHED_NEEDS_TIME})
+        if self.slug in RESERVED_ARTICLE_SLUGS:
+            raise ValidationError(
+                {"slug": f"“{self.slug}” is taken by the API (/api/v1/articles/{self.slug}/)."}
+            )
 
     @property
     def is_scheduled(self) -> bool:

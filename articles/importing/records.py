@@ -149,12 +149,15 @@ class ArticleRecord:
     def slug_candidates(self, issue_slug: str) -> list[str]:
         """An interchange slug is the article's key; a scraped headline's slug may clash
         with another issue's article ("Editorial"), so it falls back to one qualified by
-        the issue."""
+        the issue, as does a headline whose slug an API route takes ("Counts")."""
+        from articles.models import RESERVED_ARTICLE_SLUGS
+
         if self.slug:
             return [self.slug]
         length = _article_slug_length()
         base = slugify(self.headline)[:length].strip("-") or "article"
-        return [base, f"{base[: length - len(issue_slug) - 1].strip('-')}-{issue_slug}"]
+        qualified = f"{base[: length - len(issue_slug) - 1].strip('-')}-{issue_slug}"
+        return [qualified] if base in RESERVED_ARTICLE_SLUGS else [base, qualified]
 
 
 @dataclass

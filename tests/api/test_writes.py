@@ -74,6 +74,17 @@ def test_publishing_without_a_time_is_400(editor_api, seed):
     assert "published_at" in response.json()
 
 
+def test_a_slug_an_api_route_takes_is_400(editor_api, seed):
+    """``/api/v1/articles/counts/`` is the counts: an article slugged ``counts`` could
+    never be read, so it is refused, and nothing is saved."""
+    response = editor_api.post(
+        "/api/v1/articles/", {**NEW_ARTICLE, "slug": "counts"}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["slug"]
+    assert not Article.objects.filter(slug="counts").exists()
+
+
 @pytest.mark.parametrize("method", ["patch", "post"])
 def test_a_byline_naming_an_author_twice_is_refused_and_nothing_is_saved(editor_api, seed, method):
     """A 400 naming ``authors``, not a 500 after half the change was saved."""

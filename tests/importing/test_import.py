@@ -233,6 +233,15 @@ def test_headline_taken_by_another_issue_gets_an_issue_qualified_slug(archive):
     assert Article.objects.get(slug="trotskys-socialism").issue.number == 2215
 
 
+def test_a_headline_whose_slug_an_api_route_takes_gets_an_issue_qualified_slug(db):
+    """ "Counts" would be ``/api/v1/articles/counts/``, which is the counts, not the article."""
+    text = PARIS.read_text(encoding="utf-8").replace("When Paris rose", "Counts")
+    text = text.replace(": the Commune of 1871", "")
+    report = import_text(SAMPLES_DIR / "counts.txt", text)
+    assert report.error is None, report.error
+    assert report.articles[0]["slug"] == "counts-socialist-worker-2216"
+
+
 def test_page_without_byline_imports_without_author(db):
     """No byline: the article has no author and the report's warning says so."""
     text = (SAMPLES_DIR / "2284-winter-of-discontent.txt").read_text(encoding="utf-8")
