@@ -304,7 +304,14 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Archive API",
     "DESCRIPTION": "Read the newspaper archive: publications, issues, articles, authors, "
-    "books and images.",
+    "books, images and topics.\n\n"
+    "**For research.** How often the paper wrote about miners, year by year: "
+    "`GET /api/v1/articles/counts/?q=miners&by=year` (also `by=month`, `issue`, `author`, "
+    "`topic`, with any article filter). The ten most relevant of those articles as one "
+    "BibTeX file: `GET /api/v1/articles/?q=miners&page_size=10&format=bibtex` (or "
+    "`format=ris`, `format=csl`). What else to read beside an article: "
+    "`GET /api/v1/articles/{slug}/related/`. Which issues the archive holds: "
+    "`GET /api/v1/publications/{slug}/coverage/`.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     # Docstrings are for readers of the code: the API's descriptions are declared
