@@ -3,6 +3,7 @@ QuerySets and filtering in ``api.filters``."""
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.validators import slug_re
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.http import http_date
@@ -146,6 +147,10 @@ class ArchiveViewSetMixin:
         if self.action != "retrieve" or kind not in PAGE_KINDS or lookup is None:
             return None
         if self.lookup_field == "pk" and not (lookup.isdigit() and str(int(lookup)) == lookup):
+            return None
+        # No record has a slug outside the slug alphabet: such a key would only carry the
+        # client's bytes into the cache's keys.
+        if self.lookup_field == "slug" and not slug_re.match(lookup):
             return None
         return page_scope(kind, lookup)
 
