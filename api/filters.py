@@ -194,25 +194,30 @@ class ArchiveFilterSet(filters.FilterSet):
     """A FilterSet whose form class is built once per FilterSet and shared by its requests.
 
     The class holds only the filters' form fields, which every form copies, so one class
-    serves every request. Not so for a filter whose queryset is a callable (``visible()``):
-    its choices depend on the reader, so a request that gives its value, or a browsable
-    API page that lists its choices, gets a form class built for it. Every other request
-    leaves those fields empty, so the shared class serves it whatever reader it was built
-    for; building one per request costs a quarter of a list's time.
+    serves every request; building one per request costs a quarter of a list's time. A
+    filter whose queryset is a callable (``visible()``) has choices that depend on the
+    reader: a form gets its own reader's (``form``), whoever's request the shared class
+    was built for, where the request gives the filter a value or the browsable API lists
+    its choices. Elsewhere the field is empty and its choices are never read.
     """
 
     def get_form_class(self):
         cls = type(self)
-        reader_dependent = [
-            name for name, f in cls.base_filters.items() if callable(getattr(f, "queryset", None))
-        ]
-        renderer = getattr(self.request, "accepted_renderer", None)
-        lists_choices = getattr(renderer, "format", None) == "api"
-        if lists_choices or any(name in self.data for name in reader_dependent):
-            return super().get_form_class()
         if "_form_class" not in cls.__dict__:
             cls._form_class = super().get_form_class()
         return cls._form_class
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            renderer = getattr(self.request, "accepted_renderer", None)
+            lists_choices = getattr(renderer, "format", None) == "api"
+            for name, filter_ in self.filters.items():
+                reader_dependent = callable(getattr(filter_, "queryset", None))
+                if reader_dependent and (lists_choices or name in self.data):
+                    form.fields[name].queryset = filter_.get_queryset(self.request)
+        return self._form
 
 
 class PublicationFilter(ArchiveFilterSet):

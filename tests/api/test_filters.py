@@ -236,8 +236,9 @@ def test_drafts_cannot_be_probed_through_filters(api, seed):
 
 @pytest.mark.parametrize("resource", ["images", "books"])
 def test_filter_choices_follow_each_reader(api, editor_api, seed, resource):
-    """FilterSets keep their form class between requests, except where a filter's choices
-    depend on the reader: a draft's slug is unknown to the public, known to editors."""
+    """FilterSets share their form class between requests, but where a filter's choices
+    depend on the reader each form has its own reader's: a draft's slug is unknown to the
+    public, known to editors, whoever asked first."""
     draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
     assert api.get(f"/api/v1/{resource}/", {"article": draft.slug}).status_code == 400
     assert editor_api.get(f"/api/v1/{resource}/", {"article": draft.slug}).status_code == 200
