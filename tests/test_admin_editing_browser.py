@@ -9,6 +9,7 @@ from reversion.models import Revision
 
 from articles.models import Article
 from tests.browser import BROWSER_TESTS
+from tests.factories import TopicFactory
 
 pytestmark = BROWSER_TESTS
 
@@ -69,6 +70,20 @@ def test_saving_the_seed_untouched_changes_nothing(seed_page, live_server):
     assert "No changes to save" in messages(seed_page)
     assert api_body(seed_page, live_server) == before
     assert Article.objects.get(slug="trotskys-socialism").updated_at == updated_at
+    assert not Revision.objects.exists()
+
+
+def test_an_article_under_topics_saved_untouched_twice_keeps_them(request, live_server):
+    """The topics box (an autocomplete) posts back every topic the article is filed
+    under: saved untouched, twice, it keeps them all and no revision is recorded."""
+    page = request.getfixturevalue("logged_in_page")
+    article = Article.objects.get(slug="trotskys-socialism")
+    article.topics.set([TopicFactory(name="Marxism"), TopicFactory(name="Russia")])
+    page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    for _ in range(2):
+        page.click("#article_form input[name=_continue] >> nth=-1")
+        assert "No changes to save" in messages(page)
+    assert sorted(article.topics.values_list("slug", flat=True)) == ["marxism", "russia"]
     assert not Revision.objects.exists()
 
 
