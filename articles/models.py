@@ -888,7 +888,10 @@ class ReadingListEntryBook(models.Model):
     )
 
     entry = models.ForeignKey(ReadingListEntry, on_delete=models.CASCADE, related_name="links")
-    book = models.ForeignKey(Book, on_delete=models.PROTECT, related_name="entry_links")
+    # Indexed with the entry below: a book's newest mentions come from the index alone.
+    book = models.ForeignKey(
+        Book, on_delete=models.PROTECT, related_name="entry_links", db_index=False
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     objects = NaturalKeyManager()
@@ -898,6 +901,7 @@ class ReadingListEntryBook(models.Model):
         constraints = [
             models.UniqueConstraint(fields=("entry", "book"), name="reading_entry_book_unique"),
         ]
+        indexes = [models.Index(fields=("book", "entry"), name="reading_entry_book_by_book_idx")]
 
     def __str__(self):
         return f"{self.book} in “{self.entry}”"

@@ -11,15 +11,16 @@ The evidence, strongest first, and what each piece is worth to a candidate:
 So one shared author outranks one shared book, and one book one topic; two shared topics
 count as much as a book. Equal scores go to the newest.
 
-No step reads the article table beyond the rows it names. Each source collects its
-candidates through an index, up to ``CANDIDATES_PER_SOURCE`` of them: bylines through
-the (author, article) index, reading lists through the book's entry links, topics
-through the topic table's topic index, words through the full-text index
-(``articles.search``), each word's matches up to ``MATCHES_PER_WORD``. Counting shared
-authors, books and topics reads the index entries of the article's own authors, books and
-topics: that work follows how much they appear in, not the archive's size. Only then are
-the candidates narrowed to what the reader may read and ranked. A draft can take a
-candidate's place in a source, never a place in the answer.
+No step reads more than a fixed number of index entries for each of the article's own
+authors, books, topics and key words, so the cost follows the article, not the archive's
+size nor how much its authors or topics appear in. Each author, book and topic gives its
+``CANDIDATES_PER_SOURCE`` newest articles, from the bylines' (author, article) index, the
+entry links' (book, entry) index and the topic table's (topic, article) index; each key
+word its first ``MATCHES_PER_WORD`` matches from the full-text index
+(``articles.search``). An older article sharing a prolific author is found by its words
+or its other shared parts, or not at all. Only then are the candidates narrowed to what
+the reader may read and ranked. A draft can take a candidate's place in a source, never a
+place in the answer.
 
 Key words: on PostgreSQL, the lexemes of the article's own stored ``search_vector`` —
 those of the headline first, then the standfirst, then the body's by how often it uses
@@ -30,9 +31,9 @@ longer words of the headline and standfirst, each looked up in the FTS5 table.
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import Count, F
 
 from .search import FTS_TABLE, _fts_string
 
@@ -41,6 +42,9 @@ AUTHOR_WEIGHT = 4
 BOOK_WEIGHT = 2
 TOPIC_WEIGHT = 1
 CANDIDATES_PER_SOURCE = 100
+# The most authors, books and topics of the article that are asked for their articles:
+# each is a term of one compound query, which SQLite caps at 500.
+MOST_PARTS = 100
 KEY_WORDS = 8
 MATCHES_PER_WORD = 50
 FREQUENT_WORD_SHARE = 0.02
@@ -78,14 +82,7 @@ GROUP BY m.id ORDER BY count(*) DESC, m.id DESC LIMIT %(limit)s
 def related_articles(readable, article, *, limit: int = RELATED_LIMIT) -> list:
     """Up to ``limit`` articles of ``readable`` (the reader's queryset, in the shape the
     answer needs) related to ``article``, most related first; never ``article`` itself."""
-    scores: Counter = Counter()
-    for source, weight in (
-        (_by_authors(article), AUTHOR_WEIGHT),
-        (_by_books(article), BOOK_WEIGHT),
-        (_by_topics(article), TOPIC_WEIGHT),
-    ):
-        for pk, shared in source:
-            scores[pk] += weight * shared
+    scores = _by_shared_parts(article, readable.db)
     words, matches = _by_words(article, readable.db)
     for pk, shared in matches:
         scores[pk] += shared / (words + 1)
@@ -109,53 +106,77 @@ def related_articles(readable, article, *, limit: int = RELATED_LIMIT) -> list:
     return [rows[pk] for pk in chosen]
 
 
-def _by_authors(article):
-    """(article id, authors shared) for articles sharing a byline, through the bylines'
-    (author, article) index."""
-    from .models import ArticleAuthor
+@dataclass(frozen=True)
+class _Source:
+    """Rows of ``table`` linking a ``part`` (an author, book or topic) to a ``candidate``
+    article, newest first by ``newest``, which with ``part`` is an index of the table."""
 
-    authors = ArticleAuthor.objects.filter(article=article).values("author_id")
+    weight: int
+    table: type
+    part: str
+    candidate: str
+    newest: str
+
+
+def _sources() -> tuple[_Source, ...]:
+    from .models import Article, ArticleAuthor, ReadingListEntryBook
+
     return (
-        ArticleAuthor.objects.filter(author_id__in=authors)
-        .exclude(article_id=article.pk)
-        .values("article_id")
-        .annotate(shared=Count("author_id"))
-        .order_by("-shared", "-article_id")
-        .values_list("article_id", "shared")[:CANDIDATES_PER_SOURCE]
+        _Source(AUTHOR_WEIGHT, ArticleAuthor, "author_id", "article_id", "-article_id"),
+        _Source(
+            BOOK_WEIGHT, ReadingListEntryBook, "book_id", "entry__group__article_id", "-entry_id"
+        ),
+        _Source(TOPIC_WEIGHT, Article.topics.through, "topic_id", "article_id", "-article_id"),
     )
 
 
-def _by_books(article):
-    """(article id, books shared) for articles whose reading lists share a book, through
-    the book's entry links."""
-    from .models import ReadingListEntryBook
-
-    books = ReadingListEntryBook.objects.filter(entry__group__article=article).values("book_id")
-    return (
-        ReadingListEntryBook.objects.filter(book_id__in=books)
-        .exclude(entry__group__article=article)
-        .values(candidate=F("entry__group__article_id"))
-        .annotate(shared=Count("book_id", distinct=True))
-        .order_by("-shared", "-candidate")
-        .values_list("candidate", "shared")[:CANDIDATES_PER_SOURCE]
+def _by_shared_parts(article, using: str) -> Counter:
+    """Each candidate's score from the authors, books and topics it shares with the
+    article, in two queries: the article's own parts, then each part's
+    ``CANDIDATES_PER_SOURCE`` newest links, from its index."""
+    sources = _sources()
+    own = _union_all(
+        [
+            source.table.objects.filter(**{source.candidate: article.pk})
+            .order_by()
+            .values_list(source.part)
+            for source in sources
+        ],
+        using,
     )
-
-
-def _by_topics(article):
-    """(article id, topics shared) for articles filed under a shared topic, through the
-    topic table's topic index."""
-    from .models import Article
-
-    filed = Article.topics.through.objects
-    topics = filed.filter(article_id=article.pk).values("topic_id")
-    return (
-        filed.filter(topic_id__in=topics)
-        .exclude(article_id=article.pk)
-        .values("article_id")
-        .annotate(shared=Count("topic_id"))
-        .order_by("-shared", "-article_id")
-        .values_list("article_id", "shared")[:CANDIDATES_PER_SOURCE]
+    # Authors first, then books, then topics, as they weigh, should MOST_PARTS cut them.
+    parts = sorted(set(own))[:MOST_PARTS]
+    if not parts:
+        return Counter()
+    newest_links = _union_all(
+        [
+            sources[kind]
+            .table.objects.filter(**{sources[kind].part: value})
+            .order_by(sources[kind].newest)
+            .values_list(sources[kind].candidate)[:CANDIDATES_PER_SOURCE]
+            for kind, value in parts
+        ],
+        using,
     )
+    scores: Counter = Counter()
+    # A set, since a book named in two entries of one reading list is one book shared.
+    for term, pk in set(newest_links):
+        if pk != article.pk:
+            scores[pk] += sources[parts[term][0]].weight
+    return scores
+
+
+def _union_all(querysets, using: str) -> list[tuple]:
+    """The rows of every queryset, each ordered and sliced as it says, with its place in
+    ``querysets`` first; Django's ``union()`` refuses ordered or sliced terms on SQLite."""
+    terms, params = [], []
+    for term, queryset in enumerate(querysets):
+        sql, term_params = queryset.query.get_compiler(using).as_sql()
+        terms.append(f"SELECT {term}, * FROM ({sql}) AS term{term}")
+        params.extend(term_params)
+    with connections[using].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(terms), params)
+        return cursor.fetchall()
 
 
 def _by_words(article, using: str) -> tuple[int, list[tuple[int, int]]]:

@@ -116,6 +116,8 @@ _FUNCTION_WORDS = [
 _SYLLABLES = [consonant + vowel for consonant in "bdklmnrst" for vowel in "aeiou"]
 # Bylines of one, two or three authors, most of them one (1.3 on average).
 _BYLINE_SIZES, _BYLINE_WEIGHTS = (1, 2, 3), (75, 20, 5)
+# How many topics an article is filed under, and how often, when the archive has topics.
+_TOPIC_COUNTS, _TOPIC_WEIGHTS = (0, 1, 2, 3), (40, 35, 20, 5)
 
 
 def _made_up_word(rng: random.Random, syllables: int) -> str:
@@ -178,13 +180,29 @@ def _book_pool(seed: int, authors: int, count: int) -> list[dict]:
     return books
 
 
+@cache
+def _topic_pool(seed: int, count: int) -> tuple[list[dict], list[float]]:
+    rng = random.Random(f"{seed}:topics")
+    pool, slugs = [], set()
+    while len(pool) < count:
+        name = f"{_made_up_word(rng, 2).title()} {_made_up_word(rng, 3)}"
+        slug = slugify(name)
+        if slug not in slugs:
+            slugs.add(slug)
+            pool.append({"slug": slug, "name": name, "description": ""})
+    return pool, _zipf_cumulative(count, 1.0)
+
+
 @dataclass(frozen=True)
 class SyntheticArchive:
     """``articles`` articles in issues of ``per_issue``, by a pool of ``authors``.
 
     Bodies are about 5,000 characters; authors are credited with a skewed (Zipf-like)
     frequency, so a few write thousands of articles and most a handful; 30% of articles
-    have images (captions only) and 10% a reading list from a shared pool of books.
+    have images (captions only) and 10% a reading list from a shared pool of books. With
+    ``topics``, 60% of articles are filed under one to three of that many topics, also
+    skewed: the first holds about a quarter of the filings. Imports never invent topics,
+    so they must exist before the documents are imported (``topic_pool``).
     """
 
     articles: int
@@ -192,6 +210,7 @@ class SyntheticArchive:
     seed: int = 0
     per_issue: int = 50
     title: str = "Synthetic Weekly"
+    topics: int = 0
 
     @property
     def issues(self) -> int:
@@ -215,6 +234,17 @@ class SyntheticArchive:
     @property
     def _book_pool(self) -> list[dict]:
         return _book_pool(self.seed, self.authors, max(50, self.articles // 100))
+
+    @property
+    def topic_pool(self) -> list[dict]:
+        """The archive's topics, as ``Topic`` fields."""
+        return _topic_pool(self.seed, self.topics)[0]
+
+    def _topic_slugs(self, rng: random.Random) -> list[str]:
+        pool, cumulative = _topic_pool(self.seed, self.topics)
+        count = min(rng.choices(_TOPIC_COUNTS, _TOPIC_WEIGHTS)[0], self.topics)
+        chosen = rng.choices(pool, cum_weights=cumulative, k=count)
+        return sorted({topic["slug"] for topic in chosen})
 
     def _text(self, rng: random.Random, count: int) -> list[str]:
         words, cumulative = self._words
@@ -321,24 +351,25 @@ class SyntheticArchive:
             published_at = dt.datetime.combine(date, dt.time(6), dt.UTC) + dt.timedelta(
                 minutes=10 * (n - first)
             )
-            articles.append(
-                {
-                    "slug": f"{slugify(headline)[:200]}-{publication}-{number + 1}-{n - first + 1}",
-                    "headline": headline,
-                    "standfirst": self._sentence(rng, rng.randint(15, 30)),
-                    "body": self._body(rng),
-                    "published_at": published_at.isoformat().replace("+00:00", "Z"),
-                    # A few drafts, so that visibility rules have something to hide.
-                    "status": "draft" if rng.random() < 0.01 else "published",
-                    "source": f"synthetic archive, seed {self.seed}",
-                    "authors": byline,
-                    "images": images,
-                    "reading_list": {
-                        "groups": groups,
-                        "note": "All available from Bookmarks." if groups else "",
-                    },
-                }
-            )
+            article = {
+                "slug": f"{slugify(headline)[:200]}-{publication}-{number + 1}-{n - first + 1}",
+                "headline": headline,
+                "standfirst": self._sentence(rng, rng.randint(15, 30)),
+                "body": self._body(rng),
+                "published_at": published_at.isoformat().replace("+00:00", "Z"),
+                # A few drafts, so that visibility rules have something to hide.
+                "status": "draft" if rng.random() < 0.01 else "published",
+                "source": f"synthetic archive, seed {self.seed}",
+                "authors": byline,
+                "images": images,
+                "reading_list": {
+                    "groups": groups,
+                    "note": "All available from Bookmarks." if groups else "",
+                },
+            }
+            if self.topics:
+                article["topics"] = self._topic_slugs(rng)
+            articles.append(article)
         return {
             "version": VERSION,
             "publication": {"slug": publication, "name": title},

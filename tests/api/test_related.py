@@ -111,6 +111,22 @@ def test_equal_scores_go_to_the_newest(api, db):
     assert related(api, base.slug) == [newer.slug, older.slug]
 
 
+@pytest.mark.parametrize("kind", ["author", "book", "topic"])
+def test_each_part_offers_only_its_newest_articles(api, db, monkeypatch, kind):
+    """However much an author, book or topic appears in, only its newest few articles are
+    read: the cost follows the article, not the archive. Here the two newest of four."""
+    monkeypatch.setattr("articles.related.CANDIDATES_PER_SOURCE", 2)
+    shared = {
+        "author": lambda: {"authors": [writer]},
+        "book": lambda: {"books": [book]},
+        "topic": lambda: {"topics": [topic]},
+    }[kind]
+    writer, book, topic = AuthorFactory(), BookFactory(), TopicFactory()
+    base = article("Solitary", **shared())
+    others = [article(f"Other{number}", **shared()) for number in range(4)]
+    assert sorted(related(api, base.slug)) == sorted(other.slug for other in others[2:])
+
+
 def test_an_article_with_nothing_in_common_has_none(api, db):
     base = article("Solitary")
     article("Unrelated")
@@ -125,9 +141,9 @@ def test_conditional_get(api, neighbourhood):
     assert api.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
 
-# The article; its authors', books' and topics' candidates; its words' candidates; which
+# The article; its own authors, books and topics; their newest articles; its words' candidates; which
 # candidates the reader may see; the chosen ones in the list's shape.
-RELATED_QUERIES = 7
+RELATED_QUERIES = 6
 
 
 def test_query_count_is_pinned_and_flat(api, neighbourhood, django_assert_num_queries):

@@ -25,6 +25,7 @@ from articles.models import (
     ReadingListEntry,
     ReadingListEntryBook,
     ReadingListGroup,
+    Topic,
 )
 from articles.synthetic import SyntheticArchive
 
@@ -38,6 +39,7 @@ LOADED_MODELS = (
     ReadingListGroup,
     ReadingListEntry,
     ReadingListEntryBook,
+    Article.topics.through,
 )
 
 
@@ -56,6 +58,13 @@ class Command(BaseCommand):
             "--per-issue", type=int, default=50, help="Articles per issue (default 50)."
         )
         parser.add_argument(
+            "--topics",
+            type=int,
+            default=40,
+            help="Topics to file articles under (default 40), made before the import; "
+            "--dry-run makes none, so pass --topics 0 there on an archive without them.",
+        )
+        parser.add_argument(
             "--jobs",
             type=int,
             default=1,
@@ -66,14 +75,20 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Generate and validate; write nothing."
         )
 
-    def handle(self, *args, articles, authors, seed, per_issue, jobs, dry_run, **options):
+    def handle(self, *args, articles, authors, seed, per_issue, topics, jobs, dry_run, **options):
         if min(articles, authors, per_issue, jobs) < 1:
             raise CommandError("--articles, --authors, --per-issue and --jobs must be 1 or more.")
+        if topics < 0:
+            raise CommandError("--topics must be 0 or more.")
         if jobs > 1 and connection.vendor != "postgresql":
             raise CommandError("--jobs needs PostgreSQL: SQLite takes one writer at a time.")
         archive = SyntheticArchive(
-            articles=articles, authors=authors, seed=seed, per_issue=per_issue
+            articles=articles, authors=authors, seed=seed, per_issue=per_issue, topics=topics
         )
+        if not dry_run:
+            Topic.objects.bulk_create(
+                [Topic(**fields) for fields in archive.topic_pool], ignore_conflicts=True
+            )
         report = ImportReport(dry_run=dry_run, keep_files=False)
         started = time.perf_counter()
         reports = import_files(archive.sources(), dry_run=dry_run, jobs=jobs)
