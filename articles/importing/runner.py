@@ -38,6 +38,16 @@ from django.db import (
 
 from articles import search
 from articles.caching import records_changed
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    Author,
+    Image,
+    Issue,
+    ReadingListEntry,
+    ReadingListEntryBook,
+    ReadingListGroup,
+)
 from history.recording import record_article_revisions
 
 from . import interchange
@@ -48,6 +58,20 @@ from .reports import FileReport
 from .scraped import parse_scraped
 
 IMPORTABLE_SUFFIXES = (".txt", ".json")
+# The tables an import fills, analysed as it grows them (``_Statistics``).
+LOADED_MODELS = (
+    Issue,
+    Author,
+    Article,
+    ArticleAuthor,
+    Article.topics.through,
+    Image,
+    ReadingListGroup,
+    ReadingListEntry,
+    ReadingListEntryBook,
+)
+_ARTICLES = Article._meta.db_table
+ANALYZE_AFTER_ARTICLES = 1000
 # Files that share a transaction (``load_batch``), and the most worker processes an
 # import starts unless told: each holds a database connection.
 BATCH_FILES = 50
@@ -202,6 +226,27 @@ def import_files(
     source that keeps its own outcome (``KeptSource``: an import job's file, whose
     result is recorded as it is done) is always imported on its own.
     """
+    reports = _reports(
+        sources,
+        publication=publication,
+        dry_run=dry_run,
+        jobs=jobs,
+        may_publish=may_publish,
+        user=user,
+        batch_size=batch_size,
+    )
+    if dry_run or connection.vendor != "postgresql":
+        yield from reports
+        return
+    statistics = _Statistics()
+    for report in reports:
+        yield report
+        statistics.loaded(len(report.articles))
+
+
+def _reports(
+    sources, *, publication, dry_run, jobs, may_publish, user, batch_size
+) -> Iterator[FileReport]:
     work = partial(
         _import_batch,
         publication=publication,
@@ -226,6 +271,55 @@ def import_files(
     finally:
         _drop_a_broken_connection()
         search.merge_pending_entries()
+
+
+class _Statistics:
+    """Keeps PostgreSQL's statistics abreast of a long import.
+
+    The planner chooses each statement's plan from the tables' sizes as last analysed. An
+    import into a young archive can grow them many times over before autovacuum (if the
+    server runs it) analyses them again, and the loader's statements, planned for tables
+    a tenth of their size, then read the whole archive for every file: the load slows as
+    it grows. So the import analyses the tables it fills each time it has loaded as many
+    articles as the planner last knew of, from ``ANALYZE_AFTER_ARTICLES`` on: a handful of
+    analyses however long the load, each reading a sample, not the table.
+    """
+
+    def __init__(self):
+        self.since = 0
+        self.known = max(ANALYZE_AFTER_ARTICLES, _planned_articles())
+
+    def loaded(self, articles: int) -> None:
+        self.since += articles
+        if self.since < self.known:
+            return
+        _drop_a_broken_connection()
+        try:
+            analyze_loaded_tables()
+            self.known, self.since = max(self.known, _planned_articles()), 0
+        except OperationalError as error:
+            if not _connection_lost(error):
+                raise
+            # The next file reconnects, as it would have without the analysis, and the
+            # analysis is tried again after it.
+            connection.close()
+
+
+def _planned_articles() -> int:
+    """How many articles the planner believes the archive holds."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [_ARTICLES])
+        return max(0, int(cursor.fetchone()[0]))
+
+
+def analyze_loaded_tables() -> None:
+    """Have PostgreSQL analyse the tables an import fills."""
+    with connection.cursor() as cursor:
+        for model in LOADED_MODELS:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    # Worker processes may yet be forked from this process: none must share its socket.
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 def _batches(sources: Iterator[Source], size: int) -> Iterator[list[Source]]:

@@ -141,8 +141,8 @@ def test_conditional_get(api, neighbourhood):
     assert api.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
 
-# The article; its own authors, books and topics; their newest articles; its words' candidates; which
-# candidates the reader may see; the chosen ones in the list's shape.
+# The article; its own authors, books and topics; their newest articles; its words'
+# candidates; which candidates the reader may see; the chosen ones in the list's shape.
 RELATED_QUERIES = 6
 
 

@@ -7,9 +7,11 @@ import pytest
 from django.core import serializers
 from django.db import connection
 
+from articles.importing import runner
 from articles.importing.runner import DiskFile, import_files
 from articles.models import Article, Author, Book, Image, Issue, ReadingListEntry
 from articles.search import GIN_INDEX
+from articles.synthetic import SyntheticArchive
 from tests.conftest import SAMPLES_DIR, SEED_SOURCE
 from tests.factories import ArticleFactory
 from tests.importing.conftest import (
@@ -310,3 +312,27 @@ def test_imports_plan_their_statements_afresh(db):
             assert import_one(path).error is None
     assert prepared_on_articles() == prepared
     assert connection.connection.prepare_threshold == threshold
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the planner's statistics are PostgreSQL's"
+)
+def test_a_long_import_keeps_the_planners_statistics_abreast(db, monkeypatch):
+    """Each time an import has loaded as many articles as the planner last knew of (here
+    from 20 on), it analyses the tables it fills, with or without autovacuum: the loader's
+    plans are made for the archive it grows, not for the empty one it began with."""
+    monkeypatch.setattr(runner, "ANALYZE_AFTER_ARTICLES", 20)
+
+    def planned_articles():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'articles_article'")
+            return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")
+    assert planned_articles() == 0
+    sources = SyntheticArchive(articles=100, authors=10, per_issue=10).sources()
+    reports = list(runner.import_files(sources))
+    assert [report.error for report in reports] == [None] * 10
+    # Analysed after 20, 40 and 80 articles: the planner counts 80.
+    assert planned_articles() == 80

@@ -15,32 +15,9 @@ from django.db import connection
 from tqdm import tqdm
 
 from articles.importing.reports import ImportReport
-from articles.importing.runner import import_files
-from articles.models import (
-    Article,
-    ArticleAuthor,
-    Author,
-    Image,
-    Issue,
-    ReadingListEntry,
-    ReadingListEntryBook,
-    ReadingListGroup,
-    Topic,
-)
+from articles.importing.runner import analyze_loaded_tables, import_files
+from articles.models import Topic
 from articles.synthetic import SyntheticArchive
-
-# The tables a load fills: analysed afterwards so the planner knows their new sizes.
-LOADED_MODELS = (
-    Issue,
-    Author,
-    Article,
-    ArticleAuthor,
-    Image,
-    ReadingListGroup,
-    ReadingListEntry,
-    ReadingListEntryBook,
-    Article.topics.through,
-)
 
 
 class Command(BaseCommand):
@@ -106,9 +83,7 @@ class Command(BaseCommand):
                 bar.update(len(file_report.articles))
         loaded = time.perf_counter() - started
         if connection.vendor == "postgresql" and not dry_run:
-            with connection.cursor() as cursor:
-                for model in LOADED_MODELS:
-                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            analyze_loaded_tables()
         if options["verbosity"]:
             for line in report.summary():
                 self.stdout.write(line)
