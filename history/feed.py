@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db.models import (
+    Case,
     DateTimeField,
     Exists,
     Func,
@@ -38,6 +39,8 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    Value,
+    When,
 )
 from django.utils import timezone
 
@@ -102,7 +105,8 @@ class _Current:
     """The records named by ``keys`` as they now are, leaving out those in ``gone``
     (deleted in this transaction, about to be): ``Seen`` by (type, id)."""
 
-    def __init__(self, keys: Keys, gone: Keys, article_states: Mapping[int, State]):
+    def __init__(self, keys: Keys, gone: Keys, article_states: Mapping[int, State], now: datetime):
+        self.now = now
         self.gone = {type_: set(ids) for type_, ids in gone.items()}
         self.gone_articles = self.gone.get(Type.ARTICLE, set())
         self.seen: dict[tuple[str, int], Seen] = {}
@@ -125,12 +129,20 @@ class _Current:
         return Article.objects.filter(**correlation).exclude(pk__in=self.gone_articles)
 
     def _first_published(self, articles):
+        """Since when readers see one of ``articles``: ``now`` once one is published by now,
+        since the feed needs no earlier time then, and the first of a topic's or an
+        author's hundred thousand articles would be found only by reading them all;
+        otherwise the first scheduled publication, or None."""
+        published = articles.filter(status=Article.Status.PUBLISHED).order_by()
         # MIN() rather than the first row by date: PostgreSQL would find that row by
         # walking the whole archive's date index for a record of few articles (an issue,
-        # a book), where MIN() reads only the record's own articles.
-        published = articles.filter(status=Article.Status.PUBLISHED).order_by()
+        # a book), where MIN() reads only the record's own articles, scheduled ones here.
         first = Func("published_at", function="MIN", output_field=DateTimeField())
-        return Subquery(published.annotate(first=first).values("first"))
+        return Case(
+            When(Exists(published.filter(published_at__lte=self.now)), then=Value(self.now)),
+            default=Subquery(published.annotate(first=first).values("first")),
+            output_field=DateTimeField(),
+        )
 
     def _publications(self, ids) -> dict[int, Seen]:
         rows = Publication.objects.filter(pk__in=ids).values_list("pk", "name", "slug")
@@ -331,7 +343,7 @@ def record_changes(
     # dated later stay: one more fetch of a record is harmless, a missing one is not.)
     pending = Event.objects.filter(match, feed=Event.Feed.READERS, at__gt=now)
     pending.filter(action=Event.Action.CREATED).delete()
-    current = _Current(keys, gone or {}, article_states or {}).seen
+    current = _Current(keys, gone or {}, article_states or {}, now).seen
     latest = _latest(match | _match(related) if related else match, now)
     events = []
     for feed, compare in ((Event.Feed.STAFF, _staff_events), (Event.Feed.READERS, _reader_events)):
