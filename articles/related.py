@@ -5,22 +5,24 @@ The evidence, strongest first, and what each piece is worth to a candidate:
 - each author it shares with the article: ``AUTHOR_WEIGHT``;
 - each book both reading lists recommend: ``BOOK_WEIGHT``;
 - each topic both are filed under: ``TOPIC_WEIGHT``;
-- the article's key words it holds: less than 1 in all, as a share of those words, so
-  text breaks the ties between equal shares and fills the list when nothing is shared.
+- the article's key words its headline or standfirst holds (on SQLite, its text): less
+  than 1 in all, as a share of those words, so text breaks the ties between equal shares
+  and fills the list when nothing is shared.
 
 So one shared author outranks one shared book, and one book one topic; two shared topics
 count as much as a book. Equal scores go to the newest.
 
-No step reads more than a fixed number of index entries for each of the article's own
-authors, books, topics and key words, so the cost follows the article, not the archive's
-size nor how much its authors or topics appear in. Each author, book and topic gives its
-``CANDIDATES_PER_SOURCE`` newest articles, from the bylines' (author, article) index, the
-entry links' (book, entry) index and the topic table's (topic, article) index; each key
-word its first ``MATCHES_PER_WORD`` matches from the full-text index
-(``articles.search``). An older article sharing a prolific author is found by its words
-or its other shared parts, or not at all. Only then are the candidates narrowed to what
-the reader may read and ranked. A draft can take a candidate's place in a source, never a
-place in the answer.
+Each of the article's authors, books and topics offers its ``CANDIDATES_PER_SOURCE``
+newest articles, from the bylines' (author, article) index, the entry links' (book,
+entry) index and the topic table's (topic, article) index: a fixed number of index
+entries each, so that work follows the article, never the archive's size nor how much
+its authors or topics appear in. An older article sharing only a prolific author is found
+by its words or not at all. Each key word offers its first ``MATCHES_PER_WORD`` articles
+whose headline or standfirst holds it, through their own full-text index (migration
+0005): a GIN index gives a word's matches only all at once, so this work follows how many
+articles the word leads, a few percent of the whole text's entries. Only then are the
+candidates narrowed to what the reader may read and ranked. A draft can take a
+candidate's place in a source, never a place in the answer.
 
 Key words: on PostgreSQL, the lexemes of the article's own stored ``search_vector`` —
 those of the headline first, then the standfirst, then the body's by how often it uses
@@ -72,7 +74,8 @@ words AS (
 )
 SELECT m.id, count(*) FROM words, LATERAL (
     SELECT b.id FROM articles_article b
-    WHERE b.search_vector @@ plainto_tsquery('simple', words.lexeme) AND b.id <> %(article)s
+    WHERE to_tsvector('english', COALESCE(b.headline, '') || ' ' || COALESCE(b.standfirst, ''))
+        @@ plainto_tsquery('simple', words.lexeme) AND b.id <> %(article)s
     LIMIT %(per_word)s
 ) m
 GROUP BY m.id ORDER BY count(*) DESC, m.id DESC LIMIT %(limit)s
