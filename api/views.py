@@ -454,8 +454,9 @@ class ArticleViewSet(
     @extend_schema(
         description="Up to 10 other articles a reader of this one may want next, most "
         "related first: those sharing its authors count most, then those whose reading "
-        "lists share a book, then those filed under a shared topic; shared words in the "
-        "text break ties and fill the list when nothing else is shared. Each item has the "
+        "lists share a book, then those filed under a shared topic; this article's key "
+        "words in their headline or standfirst break ties and fill the list when nothing "
+        "else is shared. Each item has the "
         "article list's shape. Not paginated: `results` holds them all, and may be empty. "
         "Only articles the reader may see are offered (published ones, and for editors "
         "drafts and scheduled articles too); a draft's or scheduled article's related "
