@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from django.db import connections
 
-from .search import FTS_TABLE, _fts_string
+from .search import FTS_TABLE, fts_string
 
 RELATED_LIMIT = 10
 AUTHOR_WEIGHT = 4
@@ -222,4 +222,4 @@ def _sqlite_key_words(article) -> list[str]:
     strings."""
     words = _WORD.findall(f"{article.headline} {article.standfirst}".casefold())
     unique = dict.fromkeys(word for word in words if len(word) >= _SHORTEST_KEY_WORD)
-    return [_fts_string(word) for word in list(unique)[:KEY_WORDS]]
+    return [fts_string(word) for word in list(unique)[:KEY_WORDS]]

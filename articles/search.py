@@ -173,13 +173,13 @@ def parse_websearch(text: str) -> list[_Alternative]:
     return [alt for alt in alternatives if alt.include or alt.exclude]
 
 
-def _fts_string(term: str) -> str:
+def fts_string(term: str) -> str:
     """An FTS5 string: a word or a phrase, with FTS5's own syntax characters made inert."""
     return '"' + term.replace('"', '""') + '"'
 
 
 def _fts_any(terms: list[str]) -> str:
-    return " OR ".join(_fts_string(term) for term in terms)
+    return " OR ".join(fts_string(term) for term in terms)
 
 
 def _fts_rowids(expression: str) -> RawSQL:
@@ -192,7 +192,7 @@ def _sqlite_matches(text: str) -> tuple[Q, str | None]:
     positive, matches = [], Q()
     for alt in parse_websearch(text):
         if alt.include:
-            expression = " AND ".join(_fts_string(term) for term in alt.include)
+            expression = " AND ".join(fts_string(term) for term in alt.include)
             if alt.exclude:
                 expression = f"({expression}) NOT ({_fts_any(alt.exclude)})"
             positive.append(f"({expression})")
