@@ -8,7 +8,16 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from articles import synthetic
-from articles.models import Article, ArticleAuthor, Author, Book, Image, Issue, ReadingListGroup
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    Author,
+    Book,
+    Image,
+    Issue,
+    ReadingListGroup,
+    Topic,
+)
 
 
 def archive_snapshot() -> dict[str, list[tuple]]:
@@ -36,6 +45,9 @@ def archive_snapshot() -> dict[str, list[tuple]]:
             .distinct()
         ),
         "books": sorted(Book.objects.values_list("slug", "title")),
+        "topics": sorted(
+            Article.topics.through.objects.values_list("article__slug", "topic__slug")
+        ),
     }
 
 
@@ -108,3 +120,24 @@ def test_jobs_need_postgresql():
         pytest.skip("PostgreSQL takes --jobs")
     with pytest.raises(CommandError, match="--jobs needs PostgreSQL"):
         call_command("generate_archive", articles=10, jobs=2, verbosity=0)
+
+
+@pytest.mark.django_db
+def test_articles_are_filed_under_topics_made_before_the_import():
+    """Imports never invent topics, so the command makes them first; most articles are
+    filed under one to three, the first topic far more often than the last."""
+    call_command("generate_archive", articles=600, authors=100, seed=1, verbosity=0)
+    assert Topic.objects.count() == 40
+    filed = [article.topics.count() for article in Article.objects.prefetch_related("topics")]
+    assert set(filed) == {0, 1, 2, 3}
+    assert 0.5 < sum(1 for count in filed if count) / len(filed) < 0.7
+    pool = synthetic.SyntheticArchive(articles=600, seed=1, topics=40).topic_pool
+    first, last = (Topic.objects.get(slug=pool[i]["slug"]).articles.count() for i in (0, -1))
+    assert first > 10 * last
+
+
+@pytest.mark.django_db
+def test_no_topics_when_asked_for_none():
+    call_command("generate_archive", articles=100, authors=20, topics=0, verbosity=0)
+    assert not Topic.objects.exists()
+    assert not Article.topics.through.objects.exists()
