@@ -139,17 +139,20 @@ def _vocabulary(seed: int) -> tuple[list[str], list[float]]:
     return list(words), _zipf_cumulative(VOCABULARY, 1.0)
 
 
+def _made_up_names(rng: random.Random, count: int, *, title_second: bool) -> dict[str, str]:
+    """``count`` two-word names of made-up words, by slug, each slug once."""
+    names = {}
+    while len(names) < count:
+        first, second = _made_up_word(rng, 2).title(), _made_up_word(rng, 3)
+        name = f"{first} {second.title() if title_second else second}"
+        names.setdefault(slugify(name), name)
+    return names
+
+
 @cache
 def _author_pool(seed: int, count: int) -> tuple[list[tuple[str, str]], list[float]]:
-    rng = random.Random(f"{seed}:authors")
-    pool, slugs = [], set()
-    while len(pool) < count:
-        name = f"{_made_up_word(rng, 2).title()} {_made_up_word(rng, 3).title()}"
-        slug = slugify(name)
-        if slug not in slugs:
-            slugs.add(slug)
-            pool.append((slug, name))
-    return pool, _zipf_cumulative(count, 0.7)
+    names = _made_up_names(random.Random(f"{seed}:authors"), count, title_second=True)
+    return list(names.items()), _zipf_cumulative(count, 0.7)
 
 
 @cache
@@ -182,14 +185,8 @@ def _book_pool(seed: int, authors: int, count: int) -> list[dict]:
 
 @cache
 def _topic_pool(seed: int, count: int) -> tuple[list[dict], list[float]]:
-    rng = random.Random(f"{seed}:topics")
-    pool, slugs = [], set()
-    while len(pool) < count:
-        name = f"{_made_up_word(rng, 2).title()} {_made_up_word(rng, 3)}"
-        slug = slugify(name)
-        if slug not in slugs:
-            slugs.add(slug)
-            pool.append({"slug": slug, "name": name, "description": ""})
+    names = _made_up_names(random.Random(f"{seed}:topics"), count, title_second=False)
+    pool = [{"slug": slug, "name": name, "description": ""} for slug, name in names.items()]
     return pool, _zipf_cumulative(count, 1.0)
 
 

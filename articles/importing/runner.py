@@ -287,14 +287,19 @@ class _Statistics:
 
     def __init__(self):
         self.since = 0
-        self.known = max(ANALYZE_AFTER_ARTICLES, _planned_articles())
+        # Read once the import has loaded enough to matter: most imports are a few files.
+        self.known: int | None = None
 
     def loaded(self, articles: int) -> None:
         self.since += articles
-        if self.since < self.known:
+        if self.since < ANALYZE_AFTER_ARTICLES:
             return
         _drop_a_broken_connection()
         try:
+            if self.known is None:
+                self.known = max(ANALYZE_AFTER_ARTICLES, _planned_articles())
+            if self.since < self.known:
+                return
             analyze_loaded_tables()
             self.known, self.since = max(self.known, _planned_articles()), 0
         except OperationalError as error:

@@ -6,6 +6,7 @@ import json
 import pytest
 from django.core import serializers
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from articles.importing import runner
 from articles.importing.runner import DiskFile, import_files
@@ -336,3 +337,14 @@ def test_a_long_import_keeps_the_planners_statistics_abreast(db, monkeypatch):
     assert [report.error for report in reports] == [None] * 10
     # Analysed after 20, 40 and 80 articles: the planner counts 80.
     assert planned_articles() == 80
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the planner's statistics are PostgreSQL's"
+)
+def test_a_short_import_neither_reads_nor_analyses_statistics(db):
+    with CaptureQueriesContext(connection) as queries:
+        reports = list(import_files(map(DiskFile, SCRAPED)))
+    assert [report.error for report in reports] == [None] * len(SCRAPED)
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert not [sql for sql in statements if "pg_class" in sql or sql.startswith("ANALYZE")]
