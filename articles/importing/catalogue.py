@@ -12,18 +12,18 @@ from django.utils.text import slugify
 from articles.models import Author, Book, BookAuthor
 
 from .records import BOOK_DETAILS, AuthorRecord, BookRecord
-from .reports import FileReport
 
 
-def load_authors(records: list[AuthorRecord], report: FileReport) -> dict[str, int]:
-    """Author ids by slug, creating the missing. An existing author keeps the name an
-    editor may have corrected; a source's bio fills in or replaces theirs."""
+def load_authors(records: list[AuthorRecord]) -> tuple[dict[str, int], dict[str, str]]:
+    """Author ids by slug, creating the missing, and what happened to each (``created``,
+    ``updated`` or ``unchanged``). An existing author keeps the name an editor may have
+    corrected; a source's bio fills in or replaces theirs."""
     wanted: dict[str, AuthorRecord] = {}
     for record in records:
         if record.key not in wanted or (record.bio and not wanted[record.key].bio):
             wanted[record.key] = record
     if not wanted:
-        return {}
+        return {}, {}
     existing = Author.objects.order_by().in_bulk(list(wanted), field_name="slug")
     changed = []
     for slug, author in existing.items():
@@ -42,21 +42,22 @@ def load_authors(records: list[AuthorRecord], report: FileReport) -> dict[str, i
     )
     ids = {author.slug: author.id for author in existing.values()}
     ids.update(Author.objects.filter(slug__in=missing).values_list("slug", "id"))
-    report.count("authors", "created", len(missing))
-    report.count("authors", "updated", len(changed))
-    report.count("authors", "unchanged", len(existing) - len(changed))
-    return ids
+    actions = dict.fromkeys(existing, "unchanged")
+    actions.update(dict.fromkeys((author.slug for author in changed), "updated"))
+    actions.update(dict.fromkeys(missing, "created"))
+    return ids, actions
 
 
 def load_books(
-    records: list[BookRecord], author_ids: dict[str, int], report: FileReport
-) -> dict[tuple, int]:
-    """Book ids by (title, authors), creating the missing and filling in known details."""
+    records: list[BookRecord], author_ids: dict[str, int]
+) -> tuple[dict[tuple, int], dict[tuple, str]]:
+    """Book ids by (title, authors), creating the missing and filling in known details,
+    and what happened to each (``created``, ``updated`` or ``unchanged``)."""
     wanted: dict[tuple, BookRecord] = {}
     for record in records:
         wanted.setdefault(record.key, record)
     if not wanted:
-        return {}
+        return {}, {}
     rows = (
         Book.objects.filter(title__in={title for title, _ in wanted})
         .order_by("id")
@@ -70,7 +71,7 @@ def load_books(
             book[2].add(author_slug)
     existing = {(title, frozenset(slugs)): (i, known) for i, (title, known, slugs) in found.items()}
 
-    ids, changed, changed_fields = {}, [], set()
+    ids, actions, changed, changed_fields = {}, {}, [], set()
     for key, record in wanted.items():
         if key not in existing:
             continue
@@ -78,6 +79,7 @@ def load_books(
         updates = {
             name: value for name, value in record.known_fields().items() if known[name] != value
         }
+        actions[key] = "updated" if updates else "unchanged"
         if updates:
             changed.append(Book(id=ids[key], **{**known, **updates}))
             changed_fields.update(updates)
@@ -86,10 +88,8 @@ def load_books(
 
     missing = [record for key, record in wanted.items() if key not in existing]
     ids.update(_create_books(missing, author_ids))
-    report.count("books", "created", len(missing))
-    report.count("books", "updated", len(changed))
-    report.count("books", "unchanged", len(existing.keys() & wanted.keys()) - len(changed))
-    return ids
+    actions.update(dict.fromkeys((record.key for record in missing), "created"))
+    return ids, actions
 
 
 def _create_books(records: list[BookRecord], author_ids: dict[str, int]) -> dict[tuple, int]:

@@ -15,6 +15,7 @@ issues claiming one article slug) raises, and the runner tries the file again.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -37,6 +38,8 @@ from .records import (
     ARTICLE_COLUMNS,
     IMAGE_COLUMNS,
     ArticleRecord,
+    AuthorRecord,
+    BookRecord,
     ImageRecord,
     IssueRecord,
     RecordError,
@@ -70,25 +73,82 @@ class ArticleChanges:
 
 def load_issue(record: IssueRecord, report: FileReport) -> ArticleChanges:
     """Write one issue's records, counting what happened to each kind in ``report``."""
-    topic_ids = _topic_ids(record.articles)
-    issue = _issue(record, report)
-    author_records = [a for article in record.articles for a in article.authors]
-    book_records = [
-        book
-        for article in record.articles
-        for group in article.reading_groups
-        for entry in group.entries
-        for book in entry.books
-    ]
-    author_records += [a for book in book_records for a in book.authors]
-    author_ids = load_authors(author_records, report)
-    book_ids = load_books(book_records, author_ids, report)
-    changes = _ArticleWrites(issue, author_ids, book_ids, topic_ids).load(record.articles, report)
+    return load_issue_files([(record, report)])
+
+
+def mergeable(records: list[IssueRecord]) -> bool:
+    """Whether several files' records of one issue written at once (``load_issue_files``)
+    leave what writing them one file after another would: the same issue and cover
+    date, and every author and book named alike wherever it is named. Files that would
+    otherwise change what an earlier one wrote (a later bio, a redated issue) are
+    written one at a time; so are articles two files both claim, which the loader
+    refuses when they come together."""
+    first = records[0]
+    if any(
+        (record.publication_key, record.number, record.date)
+        != (first.publication_key, first.number, first.date)
+        for record in records
+    ):
+        return False
+    named: dict = {}
+    for record in records:
+        for author in _author_records(record.articles):
+            if named.setdefault(author.key, author) != author:
+                return False
+        for book in _book_records(record.articles):
+            if named.setdefault(book.key, book) != book:
+                return False
+    return True
+
+
+def load_issue_files(files: list[tuple[IssueRecord, FileReport]]) -> ArticleChanges:
+    """Write the records of one issue that several files hold (``mergeable``) with one
+    set of statements, counting in each file's report what writing it alone, after the
+    files before it, would have counted: its own articles and images; the issue, an
+    author or a book in the first file that names it, unchanged in the others."""
+    first_record, first_report = files[0]
+    articles = [article for record, _ in files for article in record.articles]
+    report_of = {id(article): report for record, report in files for article in record.articles}
+    topic_ids = _topic_ids(articles)
+    issue = _issue(first_record, first_report)
+    for _, report in files[1:]:
+        report.count("issues", "unchanged")
+    book_records = _book_records(articles)
+    author_records = _author_records(articles)
+    author_ids, author_actions = load_authors(author_records)
+    book_ids, book_actions = load_books(book_records, author_ids)
+    counted: set = set()
+    for record, report in files:
+        for kind, actions, named in (
+            ("authors", author_actions, _author_records(record.articles)),
+            ("books", book_actions, _book_records(record.articles)),
+        ):
+            for key in dict.fromkeys(each.key for each in named):
+                report.count(kind, "unchanged" if (kind, key) in counted else actions[key])
+                counted.add((kind, key))
+    writes = _ArticleWrites(issue, author_ids, book_ids, topic_ids)
+    changes = writes.load(articles, lambda article: report_of[id(article)])
     changes.touched["publication"].add(issue.publication_id)
     changes.touched["issue"].add(issue.pk)
     changes.touched["author"].update(author_ids.values())
     changes.touched["book"].update(book_ids.values())
     return changes
+
+
+def _book_records(articles: list[ArticleRecord]) -> list[BookRecord]:
+    return [
+        book
+        for article in articles
+        for group in article.reading_groups
+        for entry in group.entries
+        for book in entry.books
+    ]
+
+
+def _author_records(articles: list[ArticleRecord]) -> list[AuthorRecord]:
+    """The articles' authors, then their books' authors."""
+    bylines = [author for article in articles for author in article.authors]
+    return bylines + [author for book in _book_records(articles) for author in book.authors]
 
 
 def _topic_ids(records: list[ArticleRecord]) -> dict[str, int]:
@@ -230,7 +290,7 @@ class _ArticleWrites:
         self.book_ids = book_ids
         self.topic_ids = topic_ids
         self.now = timezone.now()
-        self.new: list[tuple[Article, Bylines, ReadingList, list[ImageRecord]]] = []
+        self.new: list[tuple[Article, Bylines, ReadingList, list[ImageRecord], FileReport]] = []
         self.changed: list[Article] = []
         self.rewrite_bylines: list[tuple[Article, Bylines]] = []
         self.rewrite_topics: list[tuple[Article, Topics]] = []
@@ -239,26 +299,36 @@ class _ArticleWrites:
         self.changed_fields: dict[Article, list[str]] = {}
         self.issue_before: dict[int, int] = {}
 
-    def load(self, records: list[ArticleRecord], report: FileReport) -> ArticleChanges:
+    def load(
+        self, records: list[ArticleRecord], report_of: Callable[[ArticleRecord], FileReport]
+    ) -> ArticleChanges:
+        """Write the records, counting what happened to each in its file's report."""
         matches = _match_articles(records, self.issue)
         existing = _Existing.load([article.id for _, article, _ in matches if article])
         for record, article, slug in matches:
+            report = report_of(record)
             if article is None:
                 article = Article(slug=slug, created_at=self.now)
                 self._assign(article, record)
                 self.new.append(
-                    (article, self._byline(record), self._reading_list(record), record.images)
+                    (
+                        article,
+                        self._byline(record),
+                        self._reading_list(record),
+                        record.images,
+                        report,
+                    )
                 )
                 if record.topics:
                     self.rewrite_topics.append((article, self._topics(record)))
                 action = "created"
             else:
-                action = self._compare(article, record, existing)
+                action = self._compare(article, record, existing, report)
             report.count("articles", action)
             report.articles.append(
                 {"slug": article.slug, "headline": article.headline, "action": action}
             )
-        self._write(report)
+        self._write()
         created = [article.pk for article, *_ in self.new]
         changed = {article.pk: fields for article, fields in self.changed_fields.items()}
         fields = {**{pk: [] for pk in created}, **changed}
@@ -303,10 +373,14 @@ class _ArticleWrites:
             for group in record.reading_groups
         )
 
-    def _compare(self, article: Article, record: ArticleRecord, existing: _Existing) -> str:
+    def _compare(
+        self, article: Article, record: ArticleRecord, existing: _Existing, report: FileReport
+    ) -> str:
         """Plan the article's changes, if it has any; the action to report."""
         bylines, reading = self._byline(record), self._reading_list(record)
-        images_changed = self.images.compare(article, existing.images[article.id], record.images)
+        images_changed = self.images.compare(
+            article, existing.images[article.id], record.images, report
+        )
         bylines_changed = existing.bylines[article.id] != bylines
         topics = existing.topics[article.id] if record.topics is None else self._topics(record)
         topics_changed = existing.topics[article.id] != topics
@@ -339,16 +413,16 @@ class _ArticleWrites:
             self.rewrite_reading.append((article, reading))
         return "updated"
 
-    def _write(self, report: FileReport) -> None:
+    def _write(self) -> None:
         Article.objects.bulk_create([article for article, *_ in self.new], batch_size=500)
         # Every changed article had its body written, so it has every derived field.
         derived = Article.derived_fields(now=self.now, body="")
         Article.objects.bulk_update(
             self.changed, ["issue_id", *ARTICLE_COLUMNS, *derived], batch_size=100
         )
-        for article, *_, images in self.new:
-            self.images.compare(article, [], images)
-        self.images.apply(report)
+        for article, _, _, images, report in self.new:
+            self.images.compare(article, [], images, report)
+        self.images.apply()
 
         ArticleAuthor.objects.filter(article__in=[a for a, _ in self.rewrite_bylines]).delete()
         ArticleAuthor.objects.bulk_create(
@@ -364,7 +438,7 @@ class _ArticleWrites:
             for topic_id in sorted(topics)
         )
         ReadingListGroup.objects.filter(article__in=[a for a, _ in self.rewrite_reading]).delete()
-        _create_reading_lists([*[(a, r) for a, _, r, _ in self.new], *self.rewrite_reading])
+        _create_reading_lists([*[(a, r) for a, _, r, *_ in self.new], *self.rewrite_reading])
 
 
 def _match_articles(
@@ -404,32 +478,38 @@ class _ImagePlan:
         self.create: list[Image] = []
         self.update: list[Image] = []
         self.delete: list[int] = []
-        self.unchanged = 0
 
-    def compare(self, article: Article, rows: list[ImageRow], records: list[ImageRecord]) -> bool:
-        """Plan the changes; whether there are any."""
+    def compare(
+        self,
+        article: Article,
+        rows: list[ImageRow],
+        records: list[ImageRecord],
+        report: FileReport,
+    ) -> bool:
+        """Plan the changes, counting them in the article's file's ``report`` (a file
+        whose writing fails is reported afresh); whether there are any."""
         before = (len(self.create), len(self.update), len(self.delete))
         for position, record in enumerate(records):
             if position >= len(rows):
                 self.create.append(Image(article=article, position=position, **_new_image(record)))
+                report.count("images", "created")
                 continue
             current = rows[position]
             wanted = {**current, **record.given_columns(), "position": position}
             if wanted == current:
-                self.unchanged += 1
+                report.count("images", "unchanged")
                 continue
             self.update.append(Image(article=article, **wanted))
-        self.delete += [row["id"] for row in rows[len(records) :]]
+            report.count("images", "updated")
+        deleted = [row["id"] for row in rows[len(records) :]]
+        self.delete += deleted
+        report.count("images", "deleted", len(deleted))
         return before != (len(self.create), len(self.update), len(self.delete))
 
-    def apply(self, report: FileReport) -> None:
+    def apply(self) -> None:
         Image.objects.bulk_create(self.create, batch_size=500)
         Image.objects.bulk_update(self.update, ["position", *IMAGE_COLUMNS])
         Image.objects.filter(id__in=self.delete).delete()
-        report.count("images", "created", len(self.create))
-        report.count("images", "updated", len(self.update))
-        report.count("images", "deleted", len(self.delete))
-        report.count("images", "unchanged", self.unchanged)
 
 
 def _new_image(record: ImageRecord) -> ImageRow:

@@ -51,7 +51,7 @@ from articles.models import (
 from history.recording import record_article_revisions
 
 from . import interchange
-from .loader import load_issue
+from .loader import load_issue, load_issue_files, mergeable
 from .publishing import check_drafts_only
 from .records import ImportFileError, IssueRecord, RecordError, Where
 from .reports import FileReport
@@ -402,31 +402,47 @@ def load_batch(
     for the batch (``_BatchRevisions``), and the API's cache retired once.
 
     Files are written in the order of their issues, so that concurrent batches take the
-    issues' locks in one order and wait for each other rather than deadlock. A file that
-    the database refused (it lost a race, or met a deadlock) is tried again on its own
-    once the batch has committed; if the batch itself fails (its connection lost, say),
-    every file of it is, as ``load_parsed`` would import it.
+    issues' locks in one order and wait for each other rather than deadlock. The files
+    of one issue (scraped pages, one article each) are written together, with one set of
+    statements, when that leaves what writing them one by one would (``mergeable``);
+    if the loader or the database refuses them together, each goes on its own. A file
+    that the database refused (it lost a race, or met a deadlock) is tried again on its
+    own once the batch has committed; if the batch itself fails (its connection lost,
+    say), every file of it is, as ``load_parsed`` would import it. A dry run judges each
+    file alone.
     """
     reports: dict[int, FileReport] = {}
     alone: list[int] = []
     order = sorted(range(len(files)), key=lambda index: _lock_order(files[index]))
+    groups = [[index] for index in order] if dry_run else _issue_groups(files, order)
     _drop_a_broken_connection()
     try:
         with _planned_afresh(), transaction.atomic():
             revisions = _BatchRevisions(user)
-            while order:
-                index = order.pop(0)
+            while groups:
+                group = groups.pop(0)
                 try:
-                    reports[index] = _load_in_savepoint(
-                        files[index], revisions, dry_run=dry_run, may_publish=may_publish
-                    )
+                    if len(group) > 1:
+                        together = [files[index] for index in group]
+                        written = _load_together(together, revisions, may_publish)
+                        reports.update(zip(group, written, strict=True))
+                    else:
+                        reports[group[0]] = _load_in_savepoint(
+                            files[group[0]], revisions, dry_run=dry_run, may_publish=may_publish
+                        )
                 except _Overlap:
                     revisions.record()
-                    order.insert(0, index)
+                    groups.insert(0, group)
+                except RecordError:
+                    # Only files written together raise it: each goes again on its own.
+                    groups[:0] = [[index] for index in group]
                 except DatabaseError as error:
                     if _connection_lost(error):
                         raise
-                    alone.append(index)
+                    if len(group) > 1:
+                        groups[:0] = [[index] for index in group]
+                    else:
+                        alone.append(group[0])
             revisions.record()
     except DatabaseError:
         alone = list(range(len(files)))
@@ -441,6 +457,36 @@ def _lock_order(parsed: ParsedFile) -> tuple:
     if parsed.record is None:
         return ("",)
     return (parsed.record.publication_key, parsed.record.number)
+
+
+def _issue_groups(files: list[ParsedFile], order: list[int]) -> list[list[int]]:
+    """``order`` cut into runs of files of one issue that may be written together."""
+    groups: list[list[int]] = []
+    for key, run in itertools.groupby(order, key=lambda index: _lock_order(files[index])):
+        run = list(run)
+        records = [files[index].record for index in run]
+        if len(run) > 1 and key != ("",) and mergeable(records):
+            groups.append(run)
+        else:
+            groups += [[index] for index in run]
+    return groups
+
+
+def _load_together(
+    files: list[ParsedFile], revisions: _BatchRevisions, may_publish: bool
+) -> list[FileReport]:
+    """Files of one issue, written together in one savepoint (``load_issue_files``)."""
+    reports = [FileReport(path=file.name, warnings=list(file.record.warnings)) for file in files]
+    with transaction.atomic():
+        if not may_publish:
+            for file in files:
+                check_drafts_only(file.record)
+        changes = load_issue_files(
+            [(file.record, report) for file, report in zip(files, reports, strict=True)]
+        )
+        if any(report.changed for report in reports):
+            revisions.add(changes)
+    return reports
 
 
 def _load_in_savepoint(

@@ -2,16 +2,20 @@
 nothing in its own savepoint, with one revision per article, the change feed's events and
 the cache retired once per batch (``runner.load_batch``)."""
 
+import dataclasses
+import datetime as dt
 import json
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from articles.importing import runner
-from articles.importing.loader import load_issue
-from articles.importing.runner import Upload, import_files, import_plan
+from articles.importing.export import export_queryset, issue_document
+from articles.importing.loader import load_issue, mergeable
+from articles.importing.runner import Upload, import_files, import_plan, parse_bytes
 from articles.models import Article, Issue
-from articles.synthetic import synthetic_documents
+from articles.synthetic import SyntheticArchive, synthetic_documents
 from history.models import Change, Event
 from tests.importing.conftest import SCRAPED, database_state
 
@@ -149,3 +153,88 @@ def test_a_file_the_database_refused_in_a_batch_goes_again_on_its_own(db, monkey
     assert [report.error for report in reports] == [None] * len(SCRAPED)
     assert Article.objects.count() == len(SCRAPED)
     assert Change.objects.filter(source="import").count() == len(SCRAPED)
+
+
+def synthetic_pages(*, issues: int, per_issue: int) -> list[Upload]:
+    """Scraped one-article pages of ``issues`` generated issues, ``per_issue`` each."""
+    archive = SyntheticArchive(articles=issues * per_issue, authors=6, seed=5, per_issue=per_issue)
+    return [Upload(name, text.encode()) for name, text in archive.scraped_pages()]
+
+
+def what_runs_report_and_leave(runs: list[list[Upload]], *, batch_size: int):
+    """Each run's reports, the archive the runs leave (as interchange documents, its
+    authors and books by slug, since the order they were made in may differ) and the
+    statements they took; all rolled back afterwards."""
+    with transaction.atomic(), CaptureQueriesContext(connection) as statements:
+        reports = [
+            [
+                (report.as_dict(), sorted(report.counts_list()))
+                for report in import_files(run, batch_size=batch_size)
+            ]
+            for run in runs
+        ]
+        documents = [issue_document(issue) for issue in export_queryset()]
+        transaction.set_rollback(True)
+    for document in documents:
+        for name in ("authors", "books"):
+            document[name].sort(key=lambda record: record["slug"])
+    return reports, documents, len(statements)
+
+
+def test_an_issues_pages_written_together_report_and_leave_what_one_at_a_time_would(db):
+    """The pages of an issue in one batch are written with one set of statements, yet each
+    page's report and the archive they leave are what writing them one by one gives:
+    new pages, the same pages again (unchanged), and a page corrected among them."""
+    pages = synthetic_pages(issues=2, per_issue=8)
+    newsletter = "\n\nClick here to subscribe"
+    corrected = pages[3].data.decode().replace(newsletter, f" A correction.{newsletter}", 1)
+    again = [*pages[:3], Upload(pages[3].name, corrected.encode()), *pages[4:]]
+    runs = [pages, again]
+
+    together = what_runs_report_and_leave(runs, batch_size=50)
+    one_by_one = what_runs_report_and_leave(runs, batch_size=1)
+
+    assert together[:2] == one_by_one[:2]
+    first, second = together[0]
+    issues_created = [
+        dict(((k, a), n) for k, a, n in counts).get(("issues", "created"), 0) for _, counts in first
+    ]
+    assert issues_created == ([1] + [0] * 7) * 2
+    assert {result["articles"][0]["action"] for result, _ in first} == {"created"}
+    actions = [result["articles"][0]["action"] for result, _ in second]
+    assert actions == ["unchanged"] * 3 + ["updated"] + ["unchanged"] * 12
+    # Two issues of eight pages: a handful of statements an issue, not a handful a page.
+    assert together[2] * 3 < one_by_one[2]
+
+
+def test_pages_the_loader_refuses_together_go_one_at_a_time(db):
+    """Two files with the same page claim one article: together the loader refuses them,
+    so each goes on its own, and the second updates the first's article (its source, the
+    file's name)."""
+    pages = synthetic_pages(issues=1, per_issue=3)
+    twice = [*pages, Upload("copy.txt", pages[1].data)]
+    together, left, _ = what_runs_report_and_leave([twice], batch_size=50)
+    assert (together, left) == what_runs_report_and_leave([twice], batch_size=1)[:2]
+    actions = [result["articles"][0]["action"] for result, _ in together[0]]
+    assert actions == ["created", "created", "created", "updated"]
+
+
+def test_files_are_written_together_only_when_that_changes_nothing():
+    """Only files of one issue and cover date, naming each author and book alike."""
+    pages = synthetic_pages(issues=1, per_issue=3)
+    records = [parse_bytes(name=page.name, data=page.data).record for page in pages]
+    assert mergeable(records)
+    assert not mergeable([*records[:2], dataclasses.replace(records[2], date=dt.date(1900, 1, 1))])
+    assert not mergeable(
+        [*records[:2], dataclasses.replace(records[2], number=records[2].number + 1)]
+    )
+
+    first_author = records[0].articles[0].authors[0]
+    article = records[1].articles[0]
+
+    def naming(author):
+        named = dataclasses.replace(article, authors=[*article.authors, author])
+        return [records[0], dataclasses.replace(records[1], articles=[named])]
+
+    assert mergeable(naming(first_author))
+    assert not mergeable(naming(dataclasses.replace(first_author, bio="A later biography.")))
