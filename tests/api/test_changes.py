@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Author, Book, Image, Issue, Publication
+from history import feed
 from history.feed import record_existing
 from history.models import Change, Event
 from tests.admin_forms import change_form
@@ -346,6 +347,21 @@ def test_an_import_of_a_thousand_articles_is_a_thousand_creations(api, editor_ap
     assert len(public) == Article.objects.published().count()
     assert "deleted" not in {event[0] for event in reader_events}
     assert Event.objects.filter(type="image", feed="staff").count() == Image.objects.count()
+
+
+def test_records_latest_events_are_found_a_chunk_at_a_time(api, editor_api, db, monkeypatch):
+    """A write of more records than one lookup of their latest events takes: each article
+    unpublished in bulk is one tombstone for readers and one update for staff, none of
+    them taken for a record the feeds have not seen."""
+    monkeypatch.setattr(feed, "LATEST_CHUNK", 5)
+    call_command("generate_archive", articles=12, seed=3, verbosity=0)
+    readers, staff = Sync(api), Sync(editor_api)
+    published = Article.objects.published()
+    slugs = sorted(published.values_list("slug", flat=True))
+    assert len(slugs) > 2 * feed.LATEST_CHUNK
+    published.unpublish()
+    assert sorted(readers.new("article")) == [("deleted", "article", slug) for slug in slugs]
+    assert sorted(staff.new("article")) == [("updated", "article", slug) for slug in slugs]
 
 
 def test_reimporting_unchanged_files_is_no_event(api, tmp_path, db):
