@@ -251,8 +251,8 @@ class _Current:
         }
 
 
-# Records whose latest events one statement looks up: two parameters each, far below
-# SQLite's and PostgreSQL's limits on a statement's parameters.
+# Records whose latest events one statement looks up: two parameters for each record in
+# each feed, far below SQLite's and PostgreSQL's limits on a statement's parameters.
 LATEST_CHUNK = 500
 
 

@@ -90,13 +90,14 @@ def mergeable(records: list[IssueRecord]) -> bool:
         for record in records
     ):
         return False
-    named: dict = {}
+    authors: dict[str, AuthorRecord] = {}
+    books: dict[tuple, BookRecord] = {}
     for record in records:
         for author in _author_records(record.articles):
-            if named.setdefault(author.key, author) != author:
+            if authors.setdefault(author.key, author) != author:
                 return False
         for book in _book_records(record.articles):
-            if named.setdefault(book.key, book) != book:
+            if books.setdefault(book.key, book) != book:
                 return False
     return True
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles.importing import runner
 from articles.importing.export import export_queryset, issue_document
-from articles.importing.loader import load_issue, mergeable
+from articles.importing.loader import load_issue, load_issue_files, mergeable
 from articles.importing.runner import Upload, import_files, import_plan, parse_bytes
 from articles.models import Article, Issue
 from articles.synthetic import SyntheticArchive, synthetic_documents
@@ -217,6 +217,26 @@ def test_pages_the_loader_refuses_together_go_one_at_a_time(db):
     assert (together, left) == what_runs_report_and_leave([twice], batch_size=1)[:2]
     actions = [result["articles"][0]["action"] for result, _ in together[0]]
     assert actions == ["created", "created", "created", "updated"]
+
+
+def test_pages_the_database_refuses_together_go_one_at_a_time(db, monkeypatch):
+    """An issue's pages the database refuses together (a race lost, a deadlock) roll back
+    to their savepoint and go again each on its own, in the same batch."""
+    refused = []
+
+    def load_losing_once(files):
+        if not refused:
+            refused.append(len(files))
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return load_issue_files(files)
+
+    pages = synthetic_pages(issues=1, per_issue=4)
+    one_by_one = what_runs_report_and_leave([pages], batch_size=1)
+    monkeypatch.setattr(runner, "load_issue_files", load_losing_once)
+    retried = what_runs_report_and_leave([pages], batch_size=50)
+    assert refused == [4]
+    assert retried[:2] == one_by_one[:2]
+    assert [result["ok"] for result, _ in retried[0][0]] == [True] * 4
 
 
 def test_files_are_written_together_only_when_that_changes_nothing():
