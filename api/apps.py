@@ -7,4 +7,6 @@ class ApiConfig(AppConfig):
 
     def ready(self):
         # Registers the system check of FRONTEND_URLS.
-        from . import frontend  # noqa: F401
+        from . import documents, frontend  # noqa: F401
+
+        documents.connect()

@@ -1,4 +1,5 @@
-"""The API's renderers besides JSON: the browsable API, and articles as citations.
+"""The API's renderers: JSON that passes stored documents through, the browsable API,
+and articles as citations.
 
 The browsable API runs under the site's Content-Security-Policy. DRF's templates put
 ``style`` attributes and an inline ``<style>`` (the code highlighting) in the page, so its
@@ -7,11 +8,32 @@ run only their own static files.
 """
 
 import json
+import uuid
 
 from csp.constants import UNSAFE_INLINE
 from rest_framework import renderers
 
 from . import citations
+from .documents import StoredJSON
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON, with stored documents (``api.documents``) written as they are: the
+    whole answer, or the items of a page's ``results``."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, StoredJSON):
+            return data.text.encode()
+        results = data.get("results") if isinstance(data, dict) else None
+        if not (results and isinstance(results[0], StoredJSON)):
+            return super().render(data, accepted_media_type, renderer_context)
+        # The envelope is DRF's; a random stand-in marks where the items go.
+        stand_in = f"results-{uuid.uuid4().hex}"
+        envelope = super().render(
+            {**data, "results": stand_in}, accepted_media_type, renderer_context
+        )
+        items = ",".join(item.text for item in results)
+        return envelope.replace(f'"{stand_in}"'.encode(), f"[{items}]".encode(), 1)
 
 
 class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):

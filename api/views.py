@@ -4,6 +4,8 @@ QuerySets and filtering in ``api.filters``."""
 from django.conf import settings
 from django.core.cache import cache
 from django.core.validators import slug_re
+from django.db.models import F
+from django.http import Http404
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.http import http_date
@@ -20,7 +22,7 @@ from articles.caching import PAGE_KINDS, generation_for, page_scope
 from articles.models import Article, Author, Book, Image, Issue, Publication, Topic
 from articles.readers import reads_drafts
 
-from . import filters, serializers, write_serializers
+from . import documents, filters, serializers, write_serializers
 from .counts import COUNTS_SCHEMA, ArticleCountsSerializer, CountsQuerySerializer
 from .pagination import KeysetPagination, pagination_headers
 from .parsers import BoundedJSONParser
@@ -35,6 +37,7 @@ from .preconditions import (
 )
 from .publishing import PublishPermissionMixin
 from .renderers import CITATION_RENDERERS, CitationRenderer
+from .renderers import JSONRenderer as DocumentsJSONRenderer
 
 WRITE_ACTIONS = ("create", "update", "partial_update")
 
@@ -440,7 +443,33 @@ class ArticleViewSet(
         names = self.serialized_fields or ()
         return self.action == "list" and bool(set(names) & set(serializers.FULL_TEXT_FIELDS))
 
+    @cached_property
+    def serves_documents(self) -> bool:
+        """Whether this read is answered from stored documents (``api.documents``): plain
+        JSON for a reader of published content, without a sparse fieldset or a search
+        (whose items carry their passage)."""
+        request = self.request
+        return (
+            self.action in ("list", "retrieve")
+            and not reads_drafts(request.user)
+            and type(getattr(request, "accepted_renderer", None)) is DocumentsJSONRenderer
+            and "indent" not in (request.accepted_media_type or "")
+            and self.format_kwarg is None
+            and self.serialized_fields is None
+            and not request.query_params.get("q")
+        )
+
     def get_queryset(self):
+        if self.action == "list" and self.serves_documents:
+            # The page's rows need only their keys, ordering and stored items.
+            return (
+                Article.objects.for_reader(self.request.user)
+                .defer("body", "reading_list_note", "source")
+                .annotate(
+                    stored_item=F("document__item"),
+                    stored_fingerprint=F("document__fingerprint"),
+                )
+            )
         if self.action == "related":
             # The article whose relations are sought: its key, and the words SQLite's
             # related search looks for.
@@ -473,7 +502,50 @@ class ArticleViewSet(
         articles = readable.related_to(self.get_object())
         return Response({"results": self.get_serializer(articles, many=True).data})
 
+    def retrieve(self, request, *args, **kwargs):
+        if not self.serves_documents:
+            return super().retrieve(request, *args, **kwargs)
+        return self._cached_for_public(self._stored_detail, request, *args, **kwargs)
+
+    def _stored_detail(self, request, *args, **kwargs):
+        readable = Article.objects.for_reader(request.user)
+        rows = readable.filter(slug=self.kwargs[self.lookup_field]).values_list(
+            "document__detail", "document__fingerprint"
+        )[:1]
+        if not rows:
+            raise Http404
+        detail, fingerprint = rows[0]
+        if detail is None or fingerprint != documents.fingerprint():
+            return super(ArchiveViewSetMixin, self).retrieve(request, *args, **kwargs)
+        return Response(documents.served(detail, documents.origin_of(request)))
+
+    def _stored_page(self, request, *args, **kwargs):
+        """The page's stored items; any not stored (or stored under other settings) are
+        serialized, in one query for them all."""
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = self.paginate_queryset(queryset)
+        origin, fingerprint = documents.origin_of(request), documents.fingerprint()
+
+        def stored(text):
+            return documents.served(text, origin)
+
+        stale = [row.pk for row in rows if row.stored_fingerprint != fingerprint]
+        serialized = {}
+        if stale:
+            fresh = list(self.list_queryset.filter(pk__in=stale))
+            serializer = self.get_serializer(fresh, many=True)
+            for article, item in zip(fresh, serializer.data, strict=True):
+                serialized[article.pk] = documents.StoredJSON(
+                    DocumentsJSONRenderer().render(item).decode()
+                )
+        items = [
+            serialized[row.pk] if row.pk in serialized else stored(row.stored_item) for row in rows
+        ]
+        return self.get_paginated_response(items)
+
     def list(self, request, *args, **kwargs):
+        if self.serves_documents:
+            return self._cached_for_public(self._stored_page, request)
         size = request.query_params.get("page_size", "")
         if self.full_text_listed and size.isdigit() and int(size) > serializers.FULL_TEXT_PAGE_SIZE:
             raise ValidationError(

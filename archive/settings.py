@@ -272,7 +272,8 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        # DRF's, passing stored documents through (api.documents).
+        "api.renderers.JSONRenderer",
         # DRF's own, allowing the inline styles its templates hold (api.renderers).
         "api.renderers.BrowsableAPIRenderer",
     ],

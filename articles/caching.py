@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.dispatch import Signal
 
 from .readers import reads_drafts
 
@@ -135,6 +136,10 @@ def _schedule(token: str) -> tuple[float | None, float]:
 _retirement_pending = threading.Event()
 _discarded_writes = ContextVar("discarded_writes", default=False)
 
+# Sent by ``records_changed`` inside the write's transaction, with ``articles``: the ids of
+# the articles whose pages or list items show the write (``api.documents`` renders them).
+articles_changed = Signal()
+
 
 def _tokens(names: list[str]) -> tuple[str, ...]:
     """The current tokens of ``names``, made for those the cache does not hold."""
@@ -199,50 +204,68 @@ def records_changed(
     ``archive_changed``).
 
     ``changed``: the records written, by kind (``article``, ``author``, ``book``,
-    ``issue``, ``image``, ``publication``, and an article's parts ``reading_group`` and
-    ``reading_entry``), whose changes show on every page embedding them. ``shown``:
+    ``issue``, ``image``, ``publication``, ``topic``, and an article's parts
+    ``reading_group`` and ``reading_entry``), whose changes show on every page embedding
+    them. ``shown``:
     records, by kind, whose own page alone shows the write, e.g. the author a byline no
     longer names (and ``publication_issues``: every issue of these publications).
     ``pages``: token names of pages, e.g. an article's under the slug it had before.
     """
     if _discarded_writes.get():
         return
-    scopes = _pages_showing(
-        {kind: set(pks) for kind, pks in dict(changed).items()},
-        {kind: set(pks) for kind, pks in dict(shown).items()},
-    )
+    changed = {kind: set(pks) for kind, pks in dict(changed).items()}
+    articles, books = articles_showing(changed)
+    articles_changed.send(sender=records_changed, articles=articles)
+    shown = {kind: set(pks) for kind, pks in dict(shown).items()}
+    scopes = _pages_showing(changed, shown, articles, books)
     if scopes is None:
         _retire_now_and_at_commit([GENERATION_KEY, LISTS_KEY])
     else:
         _retire_now_and_at_commit([LISTS_KEY, *sorted(scopes | set(pages))])
 
 
-def _pages_showing(changed: dict[str, set[int]], shown: dict[str, set[int]]) -> set[str] | None:
-    """The token names of the detail pages that show what changed; None: every page."""
-    from .models import Article, Author, Book, Image, Issue, Publication
+def _pks(queryset) -> set[int]:
+    return set(queryset.values_list("pk", flat=True))
 
-    def pks(queryset) -> set[int]:
-        return set(queryset.values_list("pk", flat=True))
+
+def articles_showing(changed: dict[str, set[int]]) -> tuple[set[int], set[int]]:
+    """The articles whose pages and list items show what changed, and the books whose
+    entries do (a book's entry names its authors)."""
+    from .models import Article, Book
+
+    authors, issues, images = (changed.get(kind, set()) for kind in ("author", "issue", "image"))
+    books = set(changed.get("book", ()))
+    if authors:
+        books |= _pks(Book.objects.filter(authors__in=authors))
+    articles = changed.get("article", set()).union(
+        _pks(Article.objects.filter(authors__in=authors)) if authors else (),
+        _pks(Article.objects.filter(issue__in=issues)) if issues else (),
+        _pks(Article.objects.filter(reading_groups__entries__books__in=books)) if books else (),
+        _pks(Article.objects.filter(images__in=images)) if images else (),
+    )
+    if groups := changed.get("reading_group"):
+        articles |= _pks(Article.objects.filter(reading_groups__in=groups))
+    if entries := changed.get("reading_entry"):
+        articles |= _pks(Article.objects.filter(reading_groups__entries__in=entries))
+    if publications := changed.get("publication"):
+        articles |= _pks(Article.objects.filter(issue__publication__in=publications))
+    if topics := changed.get("topic"):
+        articles |= _pks(Article.objects.filter(topics__in=topics))
+    return articles, books
+
+
+def _pages_showing(
+    changed: dict[str, set[int]], shown: dict[str, set[int]], articles: set[int], books: set[int]
+) -> set[str] | None:
+    """The token names of the detail pages that show what changed (whose articles and
+    books are ``articles_showing``'s); None: every page."""
+    from .models import Article, Author, Book, Image, Issue, Publication
 
     if changed.get("publication") or set(changed) - set(_CHANGED_KINDS):
         # A publication shows on every issue's and article's page; other kinds (a topic,
         # say) are not followed.
         return None
     authors, issues, images = (changed.get(kind, set()) for kind in ("author", "issue", "image"))
-    books = changed.get("book", set())
-    if authors:
-        # A book's entry on its authors' pages, and in reading lists, names its authors.
-        books |= pks(Book.objects.filter(authors__in=authors))
-    articles = changed.get("article", set()).union(
-        pks(Article.objects.filter(authors__in=authors)) if authors else (),
-        pks(Article.objects.filter(issue__in=issues)) if issues else (),
-        pks(Article.objects.filter(reading_groups__entries__books__in=books)) if books else (),
-        pks(Article.objects.filter(images__in=images)) if images else (),
-    )
-    if groups := changed.get("reading_group"):
-        articles |= pks(Article.objects.filter(reading_groups__in=groups))
-    if entries := changed.get("reading_entry"):
-        articles |= pks(Article.objects.filter(reading_groups__entries__in=entries))
 
     page = defaultdict(set, shown)
     page["article"] |= articles
@@ -255,14 +278,14 @@ def _pages_showing(changed: dict[str, set[int]], shown: dict[str, set[int]]) -> 
             Issue.objects.filter(pk__in=issues).values_list("publication_id", flat=True)
         )
     if articles:
-        page["issue"] |= pks(Issue.objects.filter(articles__in=articles))
-        page["author"] |= pks(Author.objects.filter(articles__in=articles))
-        page["book"] |= pks(Book.objects.filter(entries__group__article__in=articles))
-        page["image"] |= pks(Image.objects.filter(article__in=articles))
+        page["issue"] |= _pks(Issue.objects.filter(articles__in=articles))
+        page["author"] |= _pks(Author.objects.filter(articles__in=articles))
+        page["book"] |= _pks(Book.objects.filter(entries__group__article__in=articles))
+        page["image"] |= _pks(Image.objects.filter(article__in=articles))
     if books:
-        page["author"] |= pks(Author.objects.filter(books__in=books))
+        page["author"] |= _pks(Author.objects.filter(books__in=books))
     if publications := page.pop("publication_issues", None):
-        page["issue"] |= pks(Issue.objects.filter(publication__in=publications))
+        page["issue"] |= _pks(Issue.objects.filter(publication__in=publications))
 
     scopes = {page_scope("image", str(pk)) for pk in page.pop("image")}
     models = {
@@ -282,7 +305,7 @@ def _pages_showing(changed: dict[str, set[int]], shown: dict[str, set[int]]) -> 
 # What records_changed() knows how to follow: a change of any other kind retires all.
 _CHANGED_KINDS = ("article", "author", "book", "issue", "image", "reading_group", "reading_entry")
 # Rows no cached answer shows: their writes retire nothing.
-_UNSHOWN = ("importjob", "importjobfile")
+_UNSHOWN = ("importjob", "importjobfile", "articledocument")
 
 
 def _row_changes(row):
@@ -311,6 +334,10 @@ def _row_changes(row):
             return {"reading_group": {row.group_id}}, {}, set()
         case models.ReadingListEntryBook():
             return {"reading_entry": {row.entry_id}}, {"book": {row.book_id}}, set()
+        case models.Publication():
+            return {"publication": {row.pk}}, {}, {own}
+        case models.Topic():
+            return {"topic": {row.pk}}, {}, set()
     return None
 
 

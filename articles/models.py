@@ -912,6 +912,26 @@ class ReadingListEntryBook(models.Model):
     natural_key.dependencies = ["articles.readinglistentry", "articles.book"]
 
 
+class ArticleDocument(models.Model):
+    """An article's list item and detail as the API's JSON, rendered when the article or
+    a record it embeds is written (``api.documents``), so that reads serve them as they
+    are. ``fingerprint`` names the settings they were rendered under: a document rendered
+    under others is not served until it is rendered again."""
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="document"
+    )
+    item = models.TextField(help_text="The list item, as the API's JSON.")
+    detail = models.TextField(help_text="The detail, as the API's JSON.")
+    fingerprint = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ("article_id",)
+
+    def __str__(self):
+        return f"Rendered article {self.article_id}"
+
+
 def _public_unless_only_drafts(articles) -> Q:
     """The condition that a record linked to ``articles`` (a queryset correlated with it by
     ``OuterRef``) is public: one of them is published, or there are none."""

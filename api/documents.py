@@ -1,0 +1,212 @@
+"""Articles rendered once and served many times.
+
+An archive is read thousands of times for each write, so an article's list item and
+detail are rendered as the API's JSON when it is written, in the write's transaction,
+and stored (``ArticleDocument``). A reader of published content then gets a page as the
+stored documents of its rows, joined in the list's order: no serializer runs.
+
+Every write that changes what an article shows says so through ``records_changed``
+(signals for saves and deletes, the importer and bulk actions by name), which names the
+articles whose pages show it: their documents are rendered again there, before the
+transaction commits (``articles_changed``). Two writes do not say which rows they let go
+of: a topic's deletion takes its filings with it, and a many-to-many ``clear()`` empties a
+relation; so the articles that showed those rows are noted before they go. An article's
+deletion deletes its parts first, whose signals render it once more: its document goes
+after it.
+
+Two things a document cannot know are settled when it is served. Its URLs are rendered
+for ``RENDERED_ORIGIN`` and given the request's scheme and host; a document whose own
+text holds that origin is not stored (its article is serialized for each request, as
+every article used to be). Documents rendered under other settings (``fingerprint``) or
+by code of another ``DOCUMENT_FORMAT`` are not served: ``manage.py render_documents``
+renders them again. Readers of drafts, sparse fieldsets, searches and formats other
+than plain JSON are served by the serializers, as before.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import signals
+from django.http import HttpRequest
+from django.utils.functional import cached_property
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+
+from articles.caching import articles_changed, articles_showing
+from articles.models import Article, ArticleDocument, Book, ReadingListEntry, Topic
+
+from .serializers import ArticleDetailSerializer, ArticleListSerializer
+
+# The origin documents are rendered for: reserved (RFC 2606), so no request comes from it.
+RENDERED_ORIGIN = "http://rendered.invalid"
+# Raise it when an article's JSON changes shape, so that documents rendered by the code
+# before are no longer served.
+DOCUMENT_FORMAT = 1
+# Articles rendered a statement at a time: a publication's renaming renders all of its.
+RENDER_CHUNK = 500
+
+
+def fingerprint() -> str:
+    """What a document's JSON depends on besides the article: the code's format and the
+    settings that shape URLs and times."""
+    shaping = (DOCUMENT_FORMAT, settings.FRONTEND_URLS, settings.TIME_ZONE, settings.MEDIA_URL)
+    return hashlib.sha256(repr(shaping).encode()).hexdigest()
+
+
+class StoredJSON(Mapping):
+    """JSON served as it is: the renderer (``api.renderers.JSONRenderer``) writes ``text``
+    unchanged. As a mapping it reads as the data it holds, for code that reads a
+    response's data."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    @cached_property
+    def _data(self) -> dict:
+        return json.loads(self.text)
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self):
+        return len(self._data)
+
+
+class _RenderingRequest(HttpRequest):
+    """A request from ``RENDERED_ORIGIN``, which no host check applies to."""
+
+    def get_host(self):
+        return RENDERED_ORIGIN.removeprefix("http://")
+
+    def _get_scheme(self):
+        return "http"
+
+
+def _serializer_context() -> dict:
+    request = Request(_RenderingRequest())
+    request.user = AnonymousUser()
+    return {"request": request, "format": None, "view": None}
+
+
+def _origin_only_in_urls(data) -> bool:
+    """Whether ``RENDERED_ORIGIN`` appears only at the start of ``url`` values: anywhere
+    else, serving would replace text of the article's own."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Mapping):
+            for key, inner in value.items():
+                if key == "url" and isinstance(inner, str):
+                    if RENDERED_ORIGIN in inner.removeprefix(RENDERED_ORIGIN):
+                        return False
+                else:
+                    stack.append(inner)
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and RENDERED_ORIGIN in value:
+            return False
+    return True
+
+
+def _json(data) -> str:
+    return JSONRenderer().render(data).decode()
+
+
+def render(article_ids: Iterable[int]) -> None:
+    """Render and store the documents of these articles (any that no longer exist are
+    skipped), replacing what was stored."""
+    ids = sorted(set(article_ids))
+    for start in range(0, len(ids), RENDER_CHUNK):
+        _render_chunk(ids[start : start + RENDER_CHUNK])
+
+
+def _render_chunk(ids: list[int]) -> None:
+    context = _serializer_context()
+    articles = list(Article.objects.filter(pk__in=ids).for_api_detail().order_by("pk"))
+    details = ArticleDetailSerializer(articles, many=True, context=context).data
+    # A list item is the detail's fields the list shows, with the first image as the lead:
+    # what the list's own serializer makes of the list's query (the tests compare them).
+    item_fields = list(ArticleListSerializer(context=context).fields)
+    fingerprint_ = fingerprint()
+    documents, unsafe = [], []
+    for article, detail in zip(articles, details, strict=True):
+        images = detail["images"]
+        item = {
+            name: (images[0] if images else None) if name == "lead_image" else detail[name]
+            for name in item_fields
+        }
+        if not _origin_only_in_urls(detail):
+            unsafe.append(article.pk)
+            continue
+        documents.append(
+            ArticleDocument(
+                article_id=article.pk,
+                item=_json(item),
+                detail=_json(detail),
+                fingerprint=fingerprint_,
+            )
+        )
+    if unsafe:
+        ArticleDocument.objects.filter(article_id__in=unsafe).delete()
+    ArticleDocument.objects.bulk_create(
+        documents,
+        update_conflicts=True,
+        unique_fields=["article"],
+        update_fields=["item", "detail", "fingerprint"],
+    )
+
+
+def render_changed(articles, **_signal_kwargs) -> None:
+    """``articles_changed``: render the documents of the articles a write shows on."""
+    render(articles)
+
+
+def note_topic_articles(sender, instance, **_signal_kwargs) -> None:
+    """``pre_delete`` of a topic: its articles, whose filings go with it unsignalled."""
+    instance._filed_articles = list(instance.articles.values_list("pk", flat=True))
+
+
+def render_topic_articles(sender, instance, **_signal_kwargs) -> None:
+    """``post_delete`` of a topic: render the articles it was filed under."""
+    render(instance.__dict__.pop("_filed_articles", ()))
+
+
+def delete_after_article(sender, instance, **_signal_kwargs) -> None:
+    """``post_delete`` of an article: the document its parts' deletions rendered."""
+    ArticleDocument.objects.filter(article_id=instance.pk).delete()
+
+
+def note_cleared_relation(sender, instance, action, **_signal_kwargs) -> None:
+    """``m2m_changed``: before a relation is cleared, the articles that show it; after,
+    render them."""
+    if action == "pre_clear":
+        name = instance._meta.model_name
+        kind = {"readinglistentry": "reading_entry"}.get(name, name)
+        instance._cleared_articles, _ = articles_showing({kind: {instance.pk}})
+    elif action == "post_clear":
+        render(instance.__dict__.pop("_cleared_articles", ()))
+
+
+def connect() -> None:
+    for relation in (Article.topics, Article.authors, Book.authors, ReadingListEntry.books):
+        signals.m2m_changed.connect(note_cleared_relation, sender=relation.through, weak=False)
+    articles_changed.connect(render_changed, weak=False)
+    signals.post_delete.connect(delete_after_article, sender=Article, weak=False)
+    signals.pre_delete.connect(note_topic_articles, sender=Topic, weak=False)
+    signals.post_delete.connect(render_topic_articles, sender=Topic, weak=False)
+
+
+def origin_of(request) -> str:
+    """The scheme and host this request's URLs are built with."""
+    return request.build_absolute_uri("/").removesuffix("/")
+
+
+def served(text: str, origin: str) -> StoredJSON:
+    """A stored document as served to a request from ``origin``."""
+    return StoredJSON(text.replace(f'"{RENDERED_ORIGIN}', f'"{origin}'))
