@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from articles.caching import records_changed
 from articles.importing import interchange
 from articles.importing.export import export_issue, export_queryset
 from articles.importing.records import IMAGE_COLUMNS
@@ -35,7 +36,10 @@ CORRECTED = {
 def with_image(archive):
     """The archive with one image that has every column filled in."""
     Image.objects.filter(caption__startswith="Barricade").update(**WITH_FILE)
-    return Image.objects.get(caption=WITH_FILE["caption"])
+    image = Image.objects.get(caption=WITH_FILE["caption"])
+    # A bulk update names what it wrote, as the importer does (no file to save here).
+    records_changed({"image": {image.pk}})
+    return image
 
 
 def issue_document(image: Image) -> dict:
