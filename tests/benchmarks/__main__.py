@@ -485,6 +485,7 @@ class Benchmark:
                 f"DELETE FROM articles_readinglistgroup WHERE id IN ({groups})",
                 f"DELETE FROM articles_image WHERE article_id IN ({articles})",
                 f"DELETE FROM articles_articleauthor WHERE article_id IN ({articles})",
+                f"DELETE FROM articles_articledocument WHERE article_id IN ({articles})",
                 f"DELETE FROM articles_article WHERE id IN ({articles})",
                 f"DELETE FROM articles_issue WHERE id IN ({issues})",
                 f"DELETE FROM articles_publication WHERE id IN ({titles})",
