@@ -25,6 +25,7 @@ than plain JSON are served by the serializers, as before.
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable, Mapping
 
 from django.conf import settings
@@ -45,8 +46,15 @@ RENDERED_ORIGIN = "http://rendered.invalid"
 # Raise it when an article's JSON changes shape, so that documents rendered by the code
 # before are no longer served.
 DOCUMENT_FORMAT = 1
-# Articles rendered a statement at a time: a publication's renaming renders all of its.
+# Articles rendered a statement at a time.
 RENDER_CHUNK = 500
+# More articles than a write renders in its own transaction: renaming a publication or a
+# topic of a large archive would keep an editor's save running for minutes. Their
+# documents are deleted instead (so they are served by the serializers, as documents
+# rendered under other settings are) until ``render_documents`` renders them.
+RENDER_IN_WRITE_LIMIT = 5000
+
+logger = logging.getLogger(__name__)
 
 
 def fingerprint() -> str:
@@ -163,8 +171,19 @@ def _render_chunk(ids: list[int]) -> None:
 
 
 def render_changed(articles, **_signal_kwargs) -> None:
-    """``articles_changed``: render the documents of the articles a write shows on."""
-    render(articles)
+    """``articles_changed``: render the documents of the articles a write shows on, or
+    past ``RENDER_IN_WRITE_LIMIT``, delete them."""
+    if len(articles) <= RENDER_IN_WRITE_LIMIT:
+        render(articles)
+        return
+    ids = sorted(articles)
+    for start in range(0, len(ids), RENDER_CHUNK):
+        ArticleDocument.objects.filter(article_id__in=ids[start : start + RENDER_CHUNK]).delete()
+    logger.warning(
+        "A write changed what %d articles show: their stored documents were deleted, "
+        "and they are serialized for each request until `manage.py render_documents` runs.",
+        len(ids),
+    )
 
 
 def note_topic_articles(sender, instance, **_signal_kwargs) -> None:

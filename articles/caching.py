@@ -206,9 +206,9 @@ def records_changed(
     ``changed``: the records written, by kind (``article``, ``author``, ``book``,
     ``issue``, ``image``, ``publication``, ``topic``, and an article's parts
     ``reading_group`` and ``reading_entry``), whose changes show on every page embedding
-    them. ``shown``:
-    records, by kind, whose own page alone shows the write, e.g. the author a byline no
-    longer names (and ``publication_issues``: every issue of these publications).
+    them. ``shown``: records, by kind, whose own page alone shows the write, e.g. the
+    author a byline no longer names (and ``publication_issues``: every issue of these
+    publications).
     ``pages``: token names of pages, e.g. an article's under the slug it had before.
     """
     if _discarded_writes.get():

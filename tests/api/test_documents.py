@@ -258,3 +258,18 @@ def test_render_documents_renders_what_is_missing(seed, capsys):
     call_command("render_documents")
     assert "Rendered 1 article documents" in capsys.readouterr().out
     assert_documents_current()
+
+
+def test_a_write_showing_on_too_many_articles_leaves_them_to_render_documents(
+    api, generated, monkeypatch
+):
+    monkeypatch.setattr("api.documents.RENDER_IN_WRITE_LIMIT", 10)
+    slug = Article.objects.published().order_by("pk").first().slug
+    before = api.get(f"/api/v1/articles/{slug}/").json()
+    _save(Publication.objects.get(), name="The Renamed Paper")
+    assert not ArticleDocument.objects.exists()
+    renamed = api.get(f"/api/v1/articles/{slug}/").json()
+    assert renamed["issue"]["publication"]["name"] == "The Renamed Paper"
+    assert renamed | {"issue": before["issue"]} == before
+    call_command("render_documents", verbosity=0)
+    assert_documents_current()
