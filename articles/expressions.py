@@ -1,14 +1,36 @@
 """Query expressions the API's querysets build on."""
 
-from django.db.models import IntegerField, JSONField, Subquery
+from contextvars import ContextVar
+
+from django.db.models import DateTimeField, Exists, Expression, IntegerField, JSONField, Subquery
+from django.utils import timezone
+
+# Set while a CompiledSubquery compiles the SQL it keeps: CurrentTime then leaves a
+# placeholder for the time, which the kept SQL gets afresh each time it is used.
+_compiling_to_keep = ContextVar("compiling_to_keep", default=False)
+_THE_CURRENT_TIME = object()
+
+
+class CurrentTime(Expression):
+    """The time as the query is compiled, as a parameter: ``timezone.now()`` read when the
+    SQL is made rather than when the queryset is built, so a queryset built once per
+    process (and any SQL a ``CompiledSubquery`` keeps) still says what is published now."""
+
+    output_field = DateTimeField()
+
+    def as_sql(self, compiler, connection):
+        if _compiling_to_keep.get():
+            return "%s", [_THE_CURRENT_TIME]
+        return "%s", [connection.ops.adapt_datetimefield_value(timezone.now())]
 
 
 class CompiledSubquery(Subquery):
     """A subquery that keeps its SQL once compiled, for each database.
 
     The API builds its article querysets once per process and clones them per request;
-    the clones share their annotations, so the bylines, images and reading list compile
-    to SQL once per process rather than on every request.
+    the clones share their annotations (and their filters' subqueries), so the bylines,
+    images and reading list, and the readers' visibility rules, compile to SQL once per
+    process rather than on every request. A ``CurrentTime`` inside is filled in each time.
     A copy, which Django makes when it resolves or relabels the subquery, compiles afresh.
     """
 
@@ -23,10 +45,33 @@ class CompiledSubquery(Subquery):
 
     def as_sql(self, compiler, connection, **extra_context):
         if connection.alias not in self._compiled:
-            sql, params = super().as_sql(compiler, connection, **extra_context)
+            keeping = _compiling_to_keep.set(True)
+            try:
+                sql, params = super().as_sql(compiler, connection, **extra_context)
+            finally:
+                _compiling_to_keep.reset(keeping)
             self._compiled[connection.alias] = (sql, tuple(params))
         sql, params = self._compiled[connection.alias]
-        return sql, list(params)
+        if _compiling_to_keep.get() or not any(p is _THE_CURRENT_TIME for p in params):
+            return sql, list(params)
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        return sql, [now if p is _THE_CURRENT_TIME else p for p in params]
+
+
+class CompiledExists(CompiledSubquery, Exists):
+    """``Exists`` that keeps its SQL once compiled, as ``CompiledSubquery`` does, for a
+    filter: a lookup resolves its operand again each time it compiles
+    (``Lookup.process_lhs``), which for a subquery would make a copy, and with it the SQL
+    anew. Once resolved, the subquery is what resolving it again would make."""
+
+    _resolved = False
+
+    def resolve_expression(self, *args, **kwargs):
+        if self._resolved:
+            return self
+        resolved = super().resolve_expression(*args, **kwargs)
+        resolved._resolved = True
+        return resolved
 
 
 class JSONList(CompiledSubquery):

@@ -13,7 +13,7 @@ import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, JSONObject
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -22,7 +22,7 @@ from django.utils.functional import cached_property
 from . import related, search
 from .caching import records_changed
 from .coverage import Coverage, gaps, runs, tally
-from .expressions import CompiledSubquery, JSONList
+from .expressions import CompiledExists, CompiledSubquery, CurrentTime, JSONList
 from .importing.records import IMAGE_COLUMNS
 from .readers import reads_drafts
 from .validators import validate_image_file
@@ -258,9 +258,9 @@ class AuthorQuerySet(ArchiveQuerySet):
         articles = Article.objects.filter(bylines__author=OuterRef("pk"))
         books = Book.objects.filter(credits__author=OuterRef("pk"))
         return self.filter(
-            Exists(articles.published())
-            | Exists(books.for_reader(user))
-            | (~Exists(articles) & ~Exists(books))
+            CompiledExists(articles.published())
+            | CompiledExists(books.for_reader(user))
+            | (~CompiledExists(articles) & ~CompiledExists(books))
         )
 
 
@@ -417,7 +417,7 @@ RESERVED_ARTICLE_SLUGS = frozenset({"counts"})
 class ArticleQuerySet(ArchiveQuerySet):
     def published(self):
         """What the public may read: published, and not scheduled for later."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=CurrentTime())
 
     def scheduled(self):
         """Published articles whose publication time is still to come: readers see each
@@ -935,7 +935,7 @@ class ArticleDocument(models.Model):
 def _public_unless_only_drafts(articles) -> Q:
     """The condition that a record linked to ``articles`` (a queryset correlated with it by
     ``OuterRef``) is public: one of them is published, or there are none."""
-    return Q(Exists(articles.published())) | ~Q(Exists(articles))
+    return Q(CompiledExists(articles.published())) | ~Q(CompiledExists(articles))
 
 
 # An image as the API reads it: its importable columns, from which ``Image(**data)``

@@ -1,11 +1,16 @@
-"""CompiledSubquery: the API's querysets compile their JSON subqueries once."""
+"""CompiledSubquery: the API's querysets compile their JSON subqueries and readers'
+visibility rules once."""
 
+import datetime as dt
 from unittest import mock
 
+import time_machine
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models.sql.query import Query
 
-from articles.models import Article
+from api.filters import visible
+from articles.models import Article, Author, Book, Issue, Topic
 
 
 def compile_sql(queryset) -> str:
@@ -31,3 +36,32 @@ def test_a_relabeled_copy_compiles_with_its_own_aliases(db):
     assert 'T9."id"' in relabeled
     assert "T9" not in original
     assert compiler.compile(bylines)[0] == original
+
+
+def test_a_readers_visibility_rule_compiles_once_per_process(db, rf):
+    """The public's filter choices are one queryset per process; each request's clone
+    compiles only its own condition, not the rule's nested subqueries again."""
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    for model in (Author, Issue, Book, Topic):
+        readable = visible(model)
+        first = compile_sql(readable(request).filter(slug="a"))
+        with mock.patch.object(Query, "as_sql", autospec=True, side_effect=Query.as_sql) as inner:
+            again = compile_sql(readable(request).filter(slug="a"))
+        assert inner.call_count == 0, model
+        assert again == first
+
+
+def test_a_kept_rule_reads_the_time_each_time_it_is_compiled(db):
+    """``CurrentTime`` inside kept SQL is a parameter filled in afresh, on each database."""
+    rule = Author.objects.for_reader(AnonymousUser())
+    with time_machine.travel(dt.datetime(2031, 1, 1, tzinfo=dt.UTC), tick=False):
+        _, before = rule.query.get_compiler(connection=connection).as_sql()
+    with time_machine.travel(dt.datetime(2032, 1, 1, tzinfo=dt.UTC), tick=False):
+        _, after = rule.query.get_compiler(connection=connection).as_sql()
+    times = [
+        connection.ops.adapt_datetimefield_value(dt.datetime(y, 1, 1, tzinfo=dt.UTC))
+        for y in (2031, 2032)
+    ]
+    assert times[0] in before and times[1] not in before
+    assert times[1] in after and times[0] not in after

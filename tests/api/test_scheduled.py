@@ -13,7 +13,7 @@ from django.core.cache import cache
 
 from articles.models import Article, Author, Issue
 from tests.api.utils import redis_at
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, AuthorFactory, IssueFactory, TopicFactory
 
 AT = dt.datetime(2031, 3, 9, 18, 30, tzinfo=dt.UTC)
 ISSUE = "socialist-worker-2215"
@@ -161,3 +161,24 @@ def test_the_model_knows_a_scheduled_article(scheduled):
         assert not scheduled.is_scheduled
         assert Article.objects.next_publication() is None
         assert Article.objects.published().filter(pk=scheduled.pk).exists()
+
+
+def test_filter_values_named_only_by_a_scheduled_article_become_valid_at_its_time(api, seed):
+    """The filters' visibility rules are built and compiled once per process
+    (``api.filters.visible``) and still read the time afresh: before its article's time an
+    author, topic and issue it alone names are unknown values (400), from it they filter."""
+    article = ArticleFactory(
+        issue=IssueFactory(slug="socialist-worker-2216", number=2216),
+        published_at=AT,
+        authors=[AuthorFactory(slug="a-new-writer")],
+        topics=[TopicFactory(slug="a-new-topic")],
+    )
+    queries = ["author=a-new-writer", "topic=a-new-topic", "issue=socialist-worker-2216"]
+    with time_machine.travel(AT - dt.timedelta(seconds=1), tick=False) as clock:
+        for query in queries:
+            answer = api.get(f"/api/v1/articles/?{query}")
+            assert answer.status_code == 400, query
+            assert query.split("=")[0] in answer.json()
+        clock.move_to(AT)
+        for query in queries:
+            assert listed(api, f"/api/v1/articles/?{query}") == (1, [article.slug]), query
