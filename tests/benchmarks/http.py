@@ -2,7 +2,8 @@
 
 Each configuration starts its own gunicorn: the response cache off (a dummy cache) or
 on (Redis, ``CACHE_URL=redis://127.0.0.1:6379/1``), and reads from the primary or from
-the streaming replica on port 5433 (``.ci/replica`` starts it).
+the streaming replica on port 5433 (``.ci/replica`` starts it). The mixed reads during
+imports are the load test's (``tests/load/run.sh``), run on its own database.
 """
 
 import json
@@ -21,6 +22,8 @@ REPO = Path(__file__).resolve().parents[2]
 PORT = 8765
 REPLICA_PORT = 5433
 REDIS_URL = "redis://127.0.0.1:6379/1"
+# Issue 19's mixed-read load: 32 connections, where it measured 125 requests a second.
+MIXED_CONNECTIONS = 32
 
 # wrk's --latency gives no 95th percentile; this script prints it with the totals.
 _WRK_SCRIPT = """
@@ -136,3 +139,44 @@ def measure(options, authors, slugs, bounds) -> dict:
             off = results[f"http {case}: cache off"]
             result.update(ratio=result["requests_per_s"] / off["requests_per_s"], ratio_to="off")
     return results
+
+
+def measure_mixed(options) -> dict:
+    """Mixed reads (lists, details, searches, filtered lists) from 32 connections while
+    batches of new issues are imported and an editor saves through the admin: the load
+    test, in production mode with the Redis response cache, on its own archive of
+    ``--mixed-articles``. It fails if anything was lost or any request failed."""
+    batches = 10
+    with tempfile.TemporaryDirectory() as work:
+        figures_file = Path(work) / "figures.json"
+        env = {
+            **os.environ,
+            "LOAD_DURATION": str(options.mixed_seconds),
+            "LOAD_ARTICLES": str(options.mixed_articles),
+            "LOAD_BATCHES": str(batches),
+            # Whole issues of 20 articles, about a tenth of the archive in all.
+            "LOAD_BATCH_ARTICLES": str(max(20, options.mixed_articles // 10 // batches // 20 * 20)),
+            "LOAD_CONNECTIONS": str(MIXED_CONNECTIONS),
+            "LOAD_RESULTS": str(figures_file),
+        }
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+        run = subprocess.run(
+            [str(REPO / "tests/load/run.sh")], env=env, cwd=REPO, capture_output=True, text=True
+        )
+        if run.returncode:
+            raise RuntimeError(
+                f"tests/load/run.sh failed:\n{run.stdout[-4000:]}{run.stderr[-4000:]}"
+            )
+        figures = json.loads(figures_file.read_text())
+    answered = figures["hits"] + figures["misses"]
+    return {
+        "http mixed reads during imports": {
+            "requests_per_s": figures["requests"] / figures["seconds"],
+            "p50_ms": figures["p50_us"] / 1000,
+            "p99_ms": figures["p99_us"] / 1000,
+            "hit_ratio": figures["hits"] / answered if answered else None,
+            "connections": MIXED_CONNECTIONS,
+            "seconds": options.mixed_seconds,
+            "articles": options.mixed_articles,
+        }
+    }

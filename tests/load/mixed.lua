@@ -41,4 +41,17 @@ function done(summary, latency, requests)
     io.write(string.format("Response cache: %d hits, %d misses, hit ratio %.1f%%\n",
       hit, miss, 100 * hit / (hit + miss)))
   end
+  -- The figures as JSON too, for the benchmark (python -m tests.benchmarks --mixed).
+  local results = os.getenv("LOAD_RESULTS")
+  if results then
+    local errors = summary.errors
+    local file = assert(io.open(results, "w"))
+    file:write(string.format(
+      '{"requests": %d, "seconds": %f, "p50_us": %f, "p99_us": %f, "hits": %d, ' ..
+      '"misses": %d, "non2xx": %d, "socket_errors": %d}\n',
+      summary.requests, summary.duration / 1e6, latency:percentile(50),
+      latency:percentile(99), hit, miss, errors.status,
+      errors.connect + errors.read + errors.write + errors.timeout))
+    file:close()
+  end
 end

@@ -5,6 +5,7 @@
 #
 #   tests/load/run.sh                  # 20 s of load
 #   LOAD_DURATION=60 tests/load/run.sh
+#   LOAD_CONNECTIONS=32 LOAD_RESULTS=figures.json tests/load/run.sh   # wrk's figures as JSON
 #
 # It DROPS and recreates the database LOAD_DATABASE (default archive_load).
 set -euo pipefail
@@ -16,6 +17,7 @@ ARTICLES=${LOAD_ARTICLES:-3000}
 BATCHES=${LOAD_BATCHES:-20}
 BATCH_ARTICLES=${LOAD_BATCH_ARTICLES:-200}
 WORKERS=${LOAD_WORKERS:-2}
+CONNECTIONS=${LOAD_CONNECTIONS:-8}
 DATABASE=${LOAD_DATABASE:-archive_load}
 PG="-h 127.0.0.1 -U postgres"
 
@@ -68,7 +70,7 @@ done
 curl -fs "$BASE_URL/readyz" >/dev/null || { cat "$WORK/gunicorn.log"; exit 1; }
 echo "== gunicorn ($WORKERS workers) on $BASE_URL; ${DURATION} s of load"
 
-LOAD_PATHS="$WORK/paths.txt" wrk -t2 -c8 -d"${DURATION}s" --latency -s tests/load/mixed.lua \
+LOAD_PATHS="$WORK/paths.txt" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s tests/load/mixed.lua \
   "$BASE_URL" >"$WORK/wrk.txt" &
 WRK_PID=$!
 $PY -m tests.load.driver edit --work "$WORK" --base-url "$BASE_URL" --seconds "$DURATION" &
@@ -91,7 +93,7 @@ wait "$WRK_PID"
 wait "$EDITOR_PID"
 
 IMPORTED=$((BATCHES_DONE * BATCH_ARTICLES))
-echo "== wrk (mixed reads, 2 threads, 8 connections)"
+echo "== wrk (mixed reads, 2 threads, $CONNECTIONS connections)"
 cat "$WORK/wrk.txt"
 echo "== import during the load"
 printf '%d articles (%d batches) in %.1f s: %.0f articles/s\n' "$IMPORTED" \
