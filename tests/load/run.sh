@@ -5,7 +5,8 @@
 #
 #   tests/load/run.sh                  # 20 s of load
 #   LOAD_DURATION=60 tests/load/run.sh
-#   LOAD_CONNECTIONS=32 LOAD_RESULTS=figures.json tests/load/run.sh   # wrk's figures as JSON
+#   LOAD_CONNECTIONS=32 LOAD_TIMEOUT=10 LOAD_RESULTS=figures.json tests/load/run.sh
+#                                      # wrk's figures as JSON too
 #
 # It DROPS and recreates the database LOAD_DATABASE (default archive_load).
 set -euo pipefail
@@ -18,6 +19,8 @@ BATCHES=${LOAD_BATCHES:-20}
 BATCH_ARTICLES=${LOAD_BATCH_ARTICLES:-200}
 WORKERS=${LOAD_WORKERS:-2}
 CONNECTIONS=${LOAD_CONNECTIONS:-8}
+# How long wrk waits for an answer before it counts a timeout, an error here.
+TIMEOUT=${LOAD_TIMEOUT:-2}
 DATABASE=${LOAD_DATABASE:-archive_load}
 PG="-h 127.0.0.1 -U postgres"
 
@@ -70,7 +73,7 @@ done
 curl -fs "$BASE_URL/readyz" >/dev/null || { cat "$WORK/gunicorn.log"; exit 1; }
 echo "== gunicorn ($WORKERS workers) on $BASE_URL; ${DURATION} s of load"
 
-LOAD_PATHS="$WORK/paths.txt" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s tests/load/mixed.lua \
+LOAD_PATHS="$WORK/paths.txt" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout "${TIMEOUT}s" --latency -s tests/load/mixed.lua \
   "$BASE_URL" >"$WORK/wrk.txt" &
 WRK_PID=$!
 $PY -m tests.load.driver edit --work "$WORK" --base-url "$BASE_URL" --seconds "$DURATION" &
