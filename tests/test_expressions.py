@@ -11,6 +11,7 @@ from django.db.models.sql.query import Query
 
 from api.filters import visible
 from articles.models import Article, Author, Book, Issue, Topic
+from tests.factories import ArticleFactory, AuthorFactory
 
 
 def compile_sql(queryset) -> str:
@@ -50,6 +51,21 @@ def test_a_readers_visibility_rule_compiles_once_per_process(db, rf):
             again = compile_sql(readable(request).filter(slug="a"))
         assert inner.call_count == 0, model
         assert again == first
+
+
+def test_a_kept_rule_nested_in_another_query_keeps_its_aliases_apart(db, rf):
+    """The author rule's subqueries over articles, nested in a query over articles,
+    refer to their own rows: twice, from the kept SQL."""
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    public, drafted_only = AuthorFactory(), AuthorFactory()
+    published = ArticleFactory(authors=[public])
+    ArticleFactory(authors=[drafted_only], status=Article.Status.DRAFT, published_at=None)
+    ArticleFactory(authors=[public, drafted_only], status=Article.Status.DRAFT, published_at=None)
+    for _ in range(2):
+        by_public_authors = Article.objects.published().filter(authors__in=visible(Author)(request))
+        assert list(by_public_authors) == [published]
+        assert list(visible(Author)(request)) == [public]
 
 
 def test_a_kept_rule_reads_the_time_each_time_it_is_compiled(db):

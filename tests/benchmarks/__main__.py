@@ -38,6 +38,7 @@ from articles import synthetic  # noqa: E402
 from articles.importing import export  # noqa: E402
 from articles.models import Article  # noqa: E402
 from articles.synthetic import SyntheticArchive  # noqa: E402
+from tests.benchmarks import http  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 IMPORT_TITLE = "Benchmark Import Weekly"
@@ -373,12 +374,8 @@ class Benchmark:
 
         self.measure_imports()
         if self.options.http:
-            from tests.benchmarks import http
-
             self.results.update(http.measure(self.options, authors, slugs, bounds))
         if self.options.mixed:
-            from tests.benchmarks import http
-
             self.results.update(http.measure_mixed(self.options))
             mixed = self.results["http mixed reads during imports"]
             if tuned := self.results.get("http tuned DRF list: cache off"):
