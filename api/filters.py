@@ -206,7 +206,7 @@ class ArchiveFilterSet(filters.FilterSet):
     """A FilterSet whose form class is built once per FilterSet and shared by its requests.
 
     The class holds only the filters' form fields, which every form copies, so one class
-    serves every request; building one per request costs a quarter of a list's time. A
+    serves every request, rather than each request building its own. A
     filter whose queryset is a callable (``visible()``) has choices that depend on the
     reader: a form gets its own reader's (``form``), whoever's request the shared class
     was built for, where the request gives the filter a value or the browsable API lists

@@ -22,6 +22,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
 
+from articles.importing.records import IMAGE_EDITED_COLUMNS
 from articles.models import Article, Author, Book, Image, Issue, Publication, Topic
 from articles.validators import validate_image_file
 
@@ -83,8 +84,15 @@ class RecordWriteSerializer(serializers.ModelSerializer):
             if name in model_fields:
                 setattr(record, name, value)
         written = {name for name, field in self.fields.items() if not field.read_only}
+        # A file the write leaves as it is was checked when it was uploaded; cleaning it
+        # again would read it from storage to measure it, and fail if it is not there.
+        kept_files = {
+            field.name
+            for field in record._meta.concrete_fields
+            if isinstance(field, models.FileField) and field.name not in attrs
+        }
         try:
-            record.full_clean(exclude=sorted(model_fields - written))
+            record.full_clean(exclude=sorted((model_fields - written) | kept_files))
         except DjangoValidationError as error:
             raise serializers.ValidationError(
                 {
@@ -265,7 +273,7 @@ class ImageWriteSerializer(RecordWriteSerializer):
 
     class Meta:
         model = Image
-        fields = ("article", "position", "file", "caption", "credit", "alt_text")
+        fields = ("article", "position", *IMAGE_EDITED_COLUMNS)
 
     def validate_article(self, article):
         if self.instance is not None and article.pk != self.instance.article_id:

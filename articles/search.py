@@ -307,7 +307,7 @@ def _postgresql_search(queryset, text: str):
                 config=CONFIG,
                 start_sel=highlight.start,
                 stop_sel=highlight.stop,
-                # One passage: ts_headline's fragment mode costs eight times as much.
+                # One passage: fragment mode would rank every fragment of the body.
                 max_words=_SNIPPET_WORDS,
                 min_words=15,
             ),

@@ -44,6 +44,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from articles.importing.records import IMAGE_EDITED_COLUMNS
 from articles.models import Article, Author, Book, BookAuthor, Image, Issue, Publication, Topic
 
 from .models import Event
@@ -237,16 +238,18 @@ class _Current:
                 "pk",
                 "article_id",
                 "position",
-                "file",
-                "caption",
-                "credit",
-                "alt_text",
+                *IMAGE_EDITED_COLUMNS,
                 "article__status",
                 "article__published_at",
             )
         )
+        shown = ("article_id", "position", *IMAGE_EDITED_COLUMNS)
         return {
-            pk: Seen("", _publication_time(status, published_at), digest(content))
+            pk: Seen(
+                "",
+                _publication_time(status, published_at),
+                digest(dict(zip(shown, content, strict=True))),
+            )
             for pk, *content, status, published_at in rows
         }
 

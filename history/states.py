@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.db.models import Prefetch
 from reversion.models import Version
 
+from articles.importing.records import IMAGE_EDITED_COLUMNS
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -42,7 +43,6 @@ ARTICLE_FIELDS = (
 )
 PART_FIELDS = ("authors", "topics", "images", "reading_list")
 STATE_FIELDS = (*ARTICLE_FIELDS, *PART_FIELDS)
-IMAGE_FIELDS = ("file", "caption", "credit", "alt_text")
 
 State = dict
 
@@ -62,7 +62,8 @@ def state_of(article: Article, bylines, topic_ids, images, groups, entries_of, l
     state["authors"] = [byline.author_id for byline in _ordered(bylines)]
     state["topics"] = sorted(topic_ids)
     state["images"] = [
-        {name: str(getattr(image, name)) for name in IMAGE_FIELDS} for image in _ordered(images)
+        {name: str(getattr(image, name)) for name in IMAGE_EDITED_COLUMNS}
+        for image in _ordered(images)
     ]
     state["reading_list"] = [
         {

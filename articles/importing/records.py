@@ -7,8 +7,10 @@ is empty".
 
 A record's fields marked ``COLUMN`` are the model's columns of the same name, listed by
 ``columns()``: the loader compares and writes them by name, and the export and the API
-take an image's and a book's columns from the same lists. A new importable image or book
-column is one field here, plus the interchange schema, which a test holds to the list.
+take an image's and a book's columns from the same lists, as do an image's revisions,
+its change-feed entries and the API's image writes (``IMAGE_EDITED_COLUMNS``). A new
+importable image or book column is one field here, plus the interchange schema, which a
+test holds to the list.
 """
 
 import datetime as dt
@@ -25,6 +27,8 @@ Where = int | tuple[str | int, ...]
 
 # The metadata of a record field that is the model column of the same name.
 COLUMN = {"column": True}
+# A column measured from the image file, never written by an editor.
+FROM_FILE = {"column": True, "from_file": True}
 
 
 @cache
@@ -106,8 +110,8 @@ class ImageRecord:
     credit: str | None = field(default=None, metadata=COLUMN)
     alt_text: str | None = field(default=None, metadata=COLUMN)
     file: str | None = field(default=None, metadata=COLUMN)
-    width: int | None = field(default=None, metadata=COLUMN)
-    height: int | None = field(default=None, metadata=COLUMN)
+    width: int | None = field(default=None, metadata=FROM_FILE)
+    height: int | None = field(default=None, metadata=FROM_FILE)
 
     def given_columns(self) -> dict[str, str | int | None]:
         """The columns this record speaks for: with a file all of them, else the caption."""
@@ -178,4 +182,11 @@ class IssueRecord:
 
 BOOK_DETAILS = columns(BookRecord)
 IMAGE_COLUMNS = columns(ImageRecord)
+# What an editor writes of an image, and so what its revisions and change-feed entries
+# compare: the columns not measured from the file.
+IMAGE_EDITED_COLUMNS = tuple(
+    f.name
+    for f in fields(ImageRecord)
+    if f.metadata.get("column") and not f.metadata.get("from_file")
+)
 ARTICLE_COLUMNS = columns(ArticleRecord)

@@ -321,6 +321,22 @@ def test_an_image_write_is_a_revision_of_its_article(editor_api, seed):
     assert (change.source, change.article.slug, change.changed_fields) == ("api", SEED, ["images"])
 
 
+def test_an_image_whose_file_storage_lacks_can_still_be_corrected(editor_api, seed):
+    """An imported document may name a file that was never copied into media: correcting
+    the caption leaves the file alone, and does not need to read it."""
+    image = Image.objects.get()
+    Image.objects.filter(pk=image.pk).update(file="images/never-copied.jpg", width=8, height=6)
+    response = editor_api.patch(f"{API}images/{image.pk}/", {"caption": "Corrected"}, format="json")
+    assert response.status_code == 200, response.content
+    image = Image.objects.get(pk=image.pk)
+    assert (image.caption, image.file.name, image.width, image.height) == (
+        "Corrected",
+        "images/never-copied.jpg",
+        8,
+        6,
+    )
+
+
 @pytest.mark.parametrize(
     ("url", "needed_by"),
     [

@@ -5,12 +5,15 @@ adding a column is one declaration (plus the schema, which this test holds to it
 import json
 
 import pytest
+from rest_framework.test import APIClient
 
 from articles.caching import records_changed
 from articles.importing import interchange
 from articles.importing.export import export_issue, export_queryset
-from articles.importing.records import IMAGE_COLUMNS
+from articles.importing.records import IMAGE_COLUMNS, IMAGE_EDITED_COLUMNS
 from articles.models import Article, Image
+from history.feed import record_existing
+from history.models import Change, Event
 from tests.importing.conftest import import_file
 
 WITH_FILE = {
@@ -51,6 +54,7 @@ def issue_document(image: Image) -> dict:
 def test_the_declared_columns_are_the_records_column_fields():
     """ImageRecord declares its columns once; every one is a real Image column."""
     assert IMAGE_COLUMNS == ("caption", "credit", "alt_text", "file", "width", "height")
+    assert IMAGE_EDITED_COLUMNS == ("caption", "credit", "alt_text", "file")
     model_columns = {field.name for field in Image._meta.concrete_fields}
     assert set(IMAGE_COLUMNS) <= model_columns
 
@@ -120,3 +124,22 @@ def test_a_document_unchanged_leaves_every_image_unchanged(with_image):
     report = import_file(name="same.json", data=json.dumps(document).encode())
     assert report.error is None, report.error
     assert not report.changed
+
+
+@pytest.mark.parametrize("name", IMAGE_EDITED_COLUMNS)
+def test_an_editors_write_of_any_edited_column_is_a_revision_and_a_feed_event(
+    with_image, editor, name
+):
+    """The API's image writes, its article's revisions and the change feed take the
+    columns an editor writes from the same declaration: a change to any one of them is
+    accepted, recorded and announced."""
+    record_existing()
+    api = APIClient()
+    api.force_authenticate(editor)
+    value = None if name == "file" else CORRECTED[name]
+    response = api.patch(f"/api/v1/images/{with_image.pk}/", {name: value}, format="json")
+    assert response.status_code == 200, response.content
+    change = Change.objects.get(source="api")
+    assert (change.article_id, change.changed_fields) == (with_image.article_id, ["images"])
+    announced = Event.objects.filter(type="image", object_id=with_image.pk, action="updated")
+    assert {event.feed for event in announced} == {"staff", "readers"}
