@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from . import feeds, views
+from . import article_views, feeds, views
 from .changes import ChangeFeedView
 from .imports import ImportJobView, ImportView
 from .previews import ArticlePreviewView
@@ -14,7 +14,7 @@ router = DefaultRouter()
 router.APIRootView = views.ArchiveRootView
 router.register("publications", views.PublicationViewSet, basename="publication")
 router.register("issues", views.IssueViewSet, basename="issue")
-router.register("articles", views.ArticleViewSet, basename="article")
+router.register("articles", article_views.ArticleViewSet, basename="article")
 router.register(
     r"articles/(?P<article_slug>[^/.]+)/revisions",
     ArticleRevisionViewSet,

@@ -1,17 +1,17 @@
-"""The loader's shared rows: authors and books, which many issues' records name.
+"""The loader's shared rows: authors, books and topics, which many issues' records name.
 
 An author is matched by slug and a book by title and authors, so every issue that
 names them finds the same row. Imports of different issues may create the same author
 or book at once: inserts skip the conflict, which waits for the other import to commit,
-and then read the winner's row.
+and then read the winner's row. Topics are only ever found: editors make them.
 """
 
 from django.db import IntegrityError
 from django.utils.text import slugify
 
-from articles.models import Author, Book, BookAuthor
+from articles.models import Author, Book, BookAuthor, Topic
 
-from .records import BOOK_DETAILS, AuthorRecord, BookRecord
+from .records import BOOK_DETAILS, ArticleRecord, AuthorRecord, BookRecord, RecordError
 
 
 def load_authors(records: list[AuthorRecord]) -> tuple[dict[str, int], dict[str, str]]:
@@ -155,3 +155,35 @@ def _free_book_slugs(records: list[BookRecord]) -> dict[tuple, str]:
         taken.add(slug)
         slugs[key] = slug
     return slugs
+
+
+def named_books(articles: list[ArticleRecord]) -> list[BookRecord]:
+    return [
+        book
+        for article in articles
+        for group in article.reading_groups
+        for entry in group.entries
+        for book in entry.books
+    ]
+
+
+def named_authors(articles: list[ArticleRecord]) -> list[AuthorRecord]:
+    """The articles' authors, then their books' authors."""
+    bylines = [author for article in articles for author in article.authors]
+    return bylines + [author for book in named_books(articles) for author in book.authors]
+
+
+def named_topic_ids(records: list[ArticleRecord]) -> dict[str, int]:
+    """The ids of the topics the records name, by slug. Only editors make topics: a
+    record naming one the archive lacks stops the file, before anything is written."""
+    slugs = {slug for record in records for slug in record.topics or ()}
+    found = dict(Topic.objects.filter(slug__in=slugs).values_list("slug", "id"))
+    for record in records:
+        for position, slug in enumerate(record.topics or ()):
+            if slug not in found:
+                # Only interchange documents name topics: ``where`` is a JSON path.
+                raise RecordError(
+                    (*record.where, "topics", position),
+                    f"expected a topic the archive has (imports never make topics), found {slug!r}",
+                )
+    return found

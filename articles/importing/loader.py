@@ -27,13 +27,11 @@ from articles.models import (
     Image,
     Issue,
     Publication,
-    ReadingListEntry,
-    ReadingListEntryBook,
     ReadingListGroup,
-    Topic,
 )
 
-from .catalogue import load_authors, load_books
+from .catalogue import load_authors, load_books, named_authors, named_books, named_topic_ids
+from .parts import ImagePlan, ImageRow, ReadingList, create_reading_lists
 from .records import (
     ARTICLE_COLUMNS,
     IMAGE_COLUMNS,
@@ -93,10 +91,10 @@ def mergeable(records: list[IssueRecord]) -> bool:
     authors: dict[str, AuthorRecord] = {}
     books: dict[tuple, BookRecord] = {}
     for record in records:
-        for author in _author_records(record.articles):
+        for author in named_authors(record.articles):
             if authors.setdefault(author.key, author) != author:
                 return False
-        for book in _book_records(record.articles):
+        for book in named_books(record.articles):
             if books.setdefault(book.key, book) != book:
                 return False
     return True
@@ -110,19 +108,19 @@ def load_issue_files(files: list[tuple[IssueRecord, FileReport]]) -> ArticleChan
     first_record, first_report = files[0]
     articles = [article for record, _ in files for article in record.articles]
     report_of = {id(article): report for record, report in files for article in record.articles}
-    topic_ids = _topic_ids(articles)
+    topic_ids = named_topic_ids(articles)
     issue = _issue(first_record, first_report)
     for _, report in files[1:]:
         report.count("issues", "unchanged")
-    book_records = _book_records(articles)
-    author_records = _author_records(articles)
+    book_records = named_books(articles)
+    author_records = named_authors(articles)
     author_ids, author_actions = load_authors(author_records)
     book_ids, book_actions = load_books(book_records, author_ids)
     counted: set = set()
     for record, report in files:
         for kind, actions, named in (
-            ("authors", author_actions, _author_records(record.articles)),
-            ("books", book_actions, _book_records(record.articles)),
+            ("authors", author_actions, named_authors(record.articles)),
+            ("books", book_actions, named_books(record.articles)),
         ):
             for key in dict.fromkeys(each.key for each in named):
                 report.count(kind, "unchanged" if (kind, key) in counted else actions[key])
@@ -134,38 +132,6 @@ def load_issue_files(files: list[tuple[IssueRecord, FileReport]]) -> ArticleChan
     changes.touched["author"].update(author_ids.values())
     changes.touched["book"].update(book_ids.values())
     return changes
-
-
-def _book_records(articles: list[ArticleRecord]) -> list[BookRecord]:
-    return [
-        book
-        for article in articles
-        for group in article.reading_groups
-        for entry in group.entries
-        for book in entry.books
-    ]
-
-
-def _author_records(articles: list[ArticleRecord]) -> list[AuthorRecord]:
-    """The articles' authors, then their books' authors."""
-    bylines = [author for article in articles for author in article.authors]
-    return bylines + [author for book in _book_records(articles) for author in book.authors]
-
-
-def _topic_ids(records: list[ArticleRecord]) -> dict[str, int]:
-    """The ids of the topics the records name, by slug. Only editors make topics: a
-    record naming one the archive lacks stops the file, before anything is written."""
-    slugs = {slug for record in records for slug in record.topics or ()}
-    found = dict(Topic.objects.filter(slug__in=slugs).values_list("slug", "id"))
-    for record in records:
-        for position, slug in enumerate(record.topics or ()):
-            if slug not in found:
-                # Only interchange documents name topics: ``where`` is a JSON path.
-                raise RecordError(
-                    (*record.where, "topics", position),
-                    f"expected a topic the archive has (imports never make topics), found {slug!r}",
-                )
-    return found
 
 
 def _issue(record: IssueRecord, report: FileReport) -> Issue:
@@ -203,13 +169,10 @@ def _issue(record: IssueRecord, report: FileReport) -> Issue:
     return issue
 
 
-# An article's byline as author ids, its topics as a set of ids, its images as rows of
-# columns by name, and its reading list as (heading, ((entry text, book ids), …)) groups:
-# the loader's comparable form of what the database and a record hold.
+# An article's byline as author ids and its topics as a set of ids (its images and reading
+# list are ``parts``'): the loader's comparable form of what the database and a record hold.
 Bylines = tuple[int, ...]
 Topics = frozenset[int]
-ImageRow = dict[str, str | int | None]
-ReadingList = tuple[tuple[str, tuple[tuple[str, tuple[int, ...]], ...]], ...]
 
 
 @dataclass
@@ -296,7 +259,7 @@ class _ArticleWrites:
         self.rewrite_bylines: list[tuple[Article, Bylines]] = []
         self.rewrite_topics: list[tuple[Article, Topics]] = []
         self.rewrite_reading: list[tuple[Article, ReadingList]] = []
-        self.images = _ImagePlan()
+        self.images = ImagePlan()
         self.changed_fields: dict[Article, list[str]] = {}
         self.issue_before: dict[int, int] = {}
 
@@ -439,7 +402,7 @@ class _ArticleWrites:
             for topic_id in sorted(topics)
         )
         ReadingListGroup.objects.filter(article__in=[a for a, _ in self.rewrite_reading]).delete()
-        _create_reading_lists([*[(a, r) for a, _, r, *_ in self.new], *self.rewrite_reading])
+        create_reading_lists([*[(a, r) for a, _, r, *_ in self.new], *self.rewrite_reading])
 
 
 def _match_articles(
@@ -468,79 +431,3 @@ def _match_articles(
         claimed.add(slug)
         matches.append((record, article, slug))
     return matches
-
-
-class _ImagePlan:
-    """Images matched by position and compared column by column: a record speaks only for
-    the columns it gives (``ImageRecord.given_columns``), so a file an editor uploaded for
-    a caption-only image survives a re-import of the scraped page."""
-
-    def __init__(self):
-        self.create: list[Image] = []
-        self.update: list[Image] = []
-        self.delete: list[int] = []
-
-    def compare(
-        self,
-        article: Article,
-        rows: list[ImageRow],
-        records: list[ImageRecord],
-        report: FileReport,
-    ) -> bool:
-        """Plan the changes, counting them in the article's file's ``report`` (a file
-        whose writing fails is reported afresh); whether there are any."""
-        before = (len(self.create), len(self.update), len(self.delete))
-        for position, record in enumerate(records):
-            if position >= len(rows):
-                self.create.append(Image(article=article, position=position, **_new_image(record)))
-                report.count("images", "created")
-                continue
-            current = rows[position]
-            wanted = {**current, **record.given_columns(), "position": position}
-            if wanted == current:
-                report.count("images", "unchanged")
-                continue
-            self.update.append(Image(article=article, **wanted))
-            report.count("images", "updated")
-        deleted = [row["id"] for row in rows[len(records) :]]
-        self.delete += deleted
-        report.count("images", "deleted", len(deleted))
-        return before != (len(self.create), len(self.update), len(self.delete))
-
-    def apply(self) -> None:
-        Image.objects.bulk_create(self.create, batch_size=500)
-        Image.objects.bulk_update(self.update, ["position", *IMAGE_COLUMNS])
-        Image.objects.filter(id__in=self.delete).delete()
-
-
-def _new_image(record: ImageRecord) -> ImageRow:
-    """A new image's columns: what the record does not give stays empty (NULL where the
-    column allows it, else a blank string)."""
-    given = record.given_columns()
-    return {
-        name: _EMPTY_IMAGE[name] if given.get(name) is None else given[name]
-        for name in IMAGE_COLUMNS
-    }
-
-
-_EMPTY_IMAGE = {name: None if Image._meta.get_field(name).null else "" for name in IMAGE_COLUMNS}
-
-
-def _create_reading_lists(lists: list[tuple[Article, ReadingList]]) -> None:
-    groups = ReadingListGroup.objects.bulk_create(
-        ReadingListGroup(article=article, position=position, heading=heading)
-        for article, reading in lists
-        for position, (heading, _) in enumerate(reading)
-    )
-    group_entries = [entries for _, reading in lists for _, entries in reading]
-    entries = ReadingListEntry.objects.bulk_create(
-        ReadingListEntry(group=group, position=position, text=text)
-        for group, items in zip(groups, group_entries, strict=True)
-        for position, (text, _) in enumerate(items)
-    )
-    entry_books = [books for items in group_entries for _, books in items]
-    ReadingListEntryBook.objects.bulk_create(
-        ReadingListEntryBook(entry=entry, book_id=book_id, position=position)
-        for entry, books in zip(entries, entry_books, strict=True)
-        for position, book_id in enumerate(books)
-    )

@@ -1,6 +1,6 @@
 """Files imported in batches: one transaction for many files, each file still all or
 nothing in its own savepoint, with one revision per article, the change feed's events and
-the cache retired once per batch (``runner.load_batch``)."""
+the cache retired once per batch (``transactions.load_batch``)."""
 
 import dataclasses
 import datetime as dt
@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from articles.importing import runner
+from articles.importing import runner, transactions
 from articles.importing.export import export_queryset, issue_document
 from articles.importing.loader import load_issue, load_issue_files, mergeable
 from articles.importing.runner import Upload, import_files, import_plan, parse_bytes
@@ -87,7 +87,9 @@ def test_one_article_changed_by_two_files_of_a_batch_gets_two_revisions(db):
 def test_the_cache_is_retired_once_per_batch(db, monkeypatch):
     """Once per batch, for the pages of the articles the batch wrote."""
     retired = []
-    monkeypatch.setattr(runner, "records_changed", lambda changed, shown: retired.append(changed))
+    monkeypatch.setattr(
+        transactions, "records_changed", lambda changed, shown: retired.append(changed)
+    )
     list(import_files(uploads(), batch_size=2))
     assert len(retired) == 2
     written = set().union(*(changed["article"] for changed in retired))
@@ -147,7 +149,7 @@ def test_a_file_the_database_refused_in_a_batch_goes_again_on_its_own(db, monkey
             raise IntegrityError("duplicate key value violates unique constraint")
         return load_issue(record, report)
 
-    monkeypatch.setattr(runner, "load_issue", load_issue_losing_once)
+    monkeypatch.setattr(transactions, "load_issue", load_issue_losing_once)
     reports = imported(uploads())
     assert refused == [2284]
     assert [report.error for report in reports] == [None] * len(SCRAPED)
@@ -232,7 +234,7 @@ def test_pages_the_database_refuses_together_go_one_at_a_time(db, monkeypatch):
 
     pages = synthetic_pages(issues=1, per_issue=4)
     one_by_one = what_runs_report_and_leave([pages], batch_size=1)
-    monkeypatch.setattr(runner, "load_issue_files", load_losing_once)
+    monkeypatch.setattr(transactions, "load_issue_files", load_losing_once)
     retried = what_runs_report_and_leave([pages], batch_size=50)
     assert refused == [4]
     assert retried[:2] == one_by_one[:2]

@@ -1,0 +1,282 @@
+"""The articles' viewset: lists, search, counts, citations, related articles and
+revisions, over the same visibility rules and filters as every other resource."""
+
+from django.db.models import F
+from django.http import Http404
+from django.utils.functional import cached_property
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from articles.models import Article
+from articles.readers import reads_drafts
+
+from . import documents, filters, serializers, write_serializers
+from .counts import COUNTS_SCHEMA, ArticleCountsSerializer, CountsQuerySerializer
+from .preconditions import (
+    IF_MATCH,
+    IF_MATCH_NOTE,
+    PRECONDITION_FAILED,
+    ArticleWritesMixin,
+)
+from .publishing import PublishPermissionMixin
+from .renderers import CITATION_RENDERERS, CitationRenderer
+from .renderers import JSONRenderer as DocumentsJSONRenderer
+from .views import ArchiveViewSetMixin
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description="Articles, newest first, or with `q` most relevant first. Readers other "
+        "than editors get published articles only; editors (who may view or change articles), "
+        "with a token or session, get drafts and scheduled articles too, and each article's "
+        "`status`."
+    ),
+    retrieve=extend_schema(
+        description="An article by slug, with everything its page shows in one response: "
+        "issue, authors, the body as text, HTML and blocks, images and reading list. A draft "
+        "or a scheduled article is a 404 for anyone but editors."
+    ),
+    create=extend_schema(
+        description="Create an article, sent as JSON: for editors who may add articles. The "
+        "answer is the new article's detail. Creating it published (or scheduled) needs the "
+        "publish permission too: without it, a 403 says so.",
+        responses={201: serializers.ArticleDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "A new article with its byline and reading list",
+                value={
+                    "issue": "socialist-worker-2215",
+                    "headline": "Trotsky’s legacy",
+                    "slug": "trotskys-legacy",
+                    "standfirst": "",
+                    "body": "The first paragraph.\n\n## A subheading\n\nThe second.",
+                    "status": "draft",
+                    "published_at": None,
+                    "authors": ["esme-choonara"],
+                    "reading_list": {
+                        "groups": [
+                            {
+                                "heading": "On Trotsky’s life try:",
+                                "entries": [
+                                    {
+                                        "text": "Isaac Deutscher’s three volume biography",
+                                        "books": [
+                                            "the-prophet-armed",
+                                            "the-prophet-unarmed",
+                                            "the-prophet-outcast",
+                                        ],
+                                    }
+                                ],
+                            }
+                        ],
+                        "note": "All available at Bookmarks.",
+                    },
+                },
+                request_only=True,
+            )
+        ],
+    ),
+    update=extend_schema(
+        description="Replace an article's fields, sent as JSON: for editors who may change "
+        "articles. The answer is the article's detail. Publishing, unpublishing or changing "
+        "the time of a published article needs the publish permission too: without it, a 403 "
+        "says so. " + IF_MATCH_NOTE,
+        parameters=[IF_MATCH],
+        responses={200: serializers.ArticleDetailSerializer, 412: PRECONDITION_FAILED},
+    ),
+    partial_update=extend_schema(
+        description="Correct some of an article's fields, sent as JSON: for editors who may "
+        "change articles. The answer is the article's detail. Publishing, unpublishing or "
+        "changing the time of a published article needs the publish permission too: without "
+        "it, a 403 says so. " + IF_MATCH_NOTE,
+        parameters=[IF_MATCH],
+        responses={200: serializers.ArticleDetailSerializer, 412: PRECONDITION_FAILED},
+    ),
+    destroy=extend_schema(
+        description="Delete an article: for editors who may delete articles. " + IF_MATCH_NOTE,
+        parameters=[IF_MATCH],
+        responses={204: None, 412: PRECONDITION_FAILED},
+    ),
+)
+class ArticleViewSet(
+    PublishPermissionMixin, ArticleWritesMixin, ArchiveViewSetMixin, viewsets.ModelViewSet
+):
+    """Articles by slug: the one resource editors also write over the API.
+
+    Every request is narrowed by ``for_reader()``, so only editors ever get drafts or
+    scheduled articles. Writes take ``ArticleWriteSerializer`` and answer in the detail
+    shape.
+    """
+
+    queryset = Article.objects.for_api_detail()
+    list_queryset = Article.objects.for_api_list()
+    filterset_class = filters.ArticleFilter
+    list_serializer_class = serializers.ArticleListSerializer
+    detail_serializer_class = serializers.ArticleDetailSerializer
+    write_serializer_class = write_serializers.ArticleWriteSerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["search"] = self.action == "list" and bool(self.request.query_params.get("q"))
+        return context
+
+    def get_renderers(self):
+        """JSON and the browsable API, and for an article or a page of the list, the
+        citation formats too (``api.citations``)."""
+        renderers = super().get_renderers()
+        if self.action in ("list", "retrieve"):
+            renderers += [renderer() for renderer in CITATION_RENDERERS]
+        return renderers
+
+    def handle_exception(self, exc):
+        """Errors in JSON, even where a citation format was asked for: the citation
+        renderers render an article's data and nothing else."""
+        response = super().handle_exception(exc)
+        if isinstance(getattr(self.request, "accepted_renderer", None), CitationRenderer):
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+    @cached_property
+    def full_text_listed(self) -> bool:
+        """Whether this list's ``fields`` name the body in one of its forms."""
+        names = self.serialized_fields or ()
+        return self.action == "list" and bool(set(names) & set(serializers.FULL_TEXT_FIELDS))
+
+    @cached_property
+    def serves_documents(self) -> bool:
+        """Whether this read is answered from stored documents (``api.documents``): plain
+        JSON for a reader of published content, without a sparse fieldset or a search
+        (whose items carry their passage)."""
+        request = self.request
+        return (
+            self.action in ("list", "retrieve")
+            and not reads_drafts(request.user)
+            and type(getattr(request, "accepted_renderer", None)) is DocumentsJSONRenderer
+            and "indent" not in (request.accepted_media_type or "")
+            and self.format_kwarg is None
+            and self.serialized_fields is None
+            and not request.query_params.get("q")
+        )
+
+    def get_queryset(self):
+        if self.action == "list" and self.serves_documents:
+            # The page's rows need only their keys, ordering and stored items.
+            return (
+                Article.objects.for_reader(self.request.user)
+                .defer("body", "reading_list_note", "source")
+                .annotate(
+                    stored_item=F("document__item"),
+                    stored_fingerprint=F("document__fingerprint"),
+                )
+            )
+        if self.action == "related":
+            # The article whose relations are sought: its key, and the words SQLite's
+            # related search looks for.
+            return Article.objects.for_reader(self.request.user).only(
+                "pk", "headline", "standfirst"
+            )
+        queryset = super().get_queryset()
+        # The list's shape leaves the body out: load it when it is asked for.
+        return queryset.defer(None) if self.full_text_listed else queryset
+
+    @extend_schema(
+        description="Up to 10 other articles a reader of this one may want next, most "
+        "related first: those sharing its authors count most, then those whose reading "
+        "lists share a book, then those filed under a shared topic; this article's key "
+        "words in their headline or standfirst break ties and fill the list when nothing "
+        "else is shared. Each item has the "
+        "article list's shape. Not paginated: `results` holds them all, and may be empty. "
+        "Only articles the reader may see are offered (published ones, and for editors "
+        "drafts and scheduled articles too); a draft's or scheduled article's related "
+        "list is a 404 for anyone but editors, as its detail is.",
+        filters=False,
+        responses={200: serializers.RelatedArticlesSerializer},
+    )
+    @action(detail=True, pagination_class=None, filterset_class=None)
+    def related(self, request, *args, **kwargs):
+        return self._cached_for_public(self._related, request, *args, **kwargs)
+
+    def _related(self, request, *args, **kwargs):
+        readable = self.list_queryset.all().for_reader(request.user)
+        articles = readable.related_to(self.get_object())
+        return Response({"results": self.get_serializer(articles, many=True).data})
+
+    def retrieve(self, request, *args, **kwargs):
+        if not self.serves_documents:
+            return super().retrieve(request, *args, **kwargs)
+        return self._cached_for_public(self._stored_detail, request, *args, **kwargs)
+
+    def _stored_detail(self, request, *args, **kwargs):
+        readable = Article.objects.for_reader(request.user)
+        rows = readable.filter(slug=self.kwargs[self.lookup_field]).values_list(
+            "document__detail", "document__fingerprint"
+        )[:1]
+        if not rows:
+            raise Http404
+        detail, fingerprint = rows[0]
+        if detail is None or fingerprint != documents.fingerprint():
+            return super(ArchiveViewSetMixin, self).retrieve(request, *args, **kwargs)
+        return Response(documents.served(detail, documents.origin_of(request)))
+
+    def _stored_page(self, request, *args, **kwargs):
+        """The page's stored items; any not stored (or stored under other settings) are
+        serialized, in one query for them all."""
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = self.paginate_queryset(queryset)
+        origin, fingerprint = documents.origin_of(request), documents.fingerprint()
+
+        def stored(text):
+            return documents.served(text, origin)
+
+        stale = [row.pk for row in rows if row.stored_fingerprint != fingerprint]
+        serialized = {}
+        if stale:
+            fresh = list(self.list_queryset.filter(pk__in=stale))
+            serializer = self.get_serializer(fresh, many=True)
+            for article, item in zip(fresh, serializer.data, strict=True):
+                serialized[article.pk] = documents.StoredJSON(
+                    DocumentsJSONRenderer().render(item).decode()
+                )
+        items = [
+            serialized[row.pk] if row.pk in serialized else stored(row.stored_item) for row in rows
+        ]
+        return self.get_paginated_response(items)
+
+    def list(self, request, *args, **kwargs):
+        if self.serves_documents:
+            return self._cached_for_public(self._stored_page, request)
+        size = request.query_params.get("page_size", "")
+        if self.full_text_listed and size.isdigit() and int(size) > serializers.FULL_TEXT_PAGE_SIZE:
+            raise ValidationError(
+                {
+                    "page_size": [
+                        f"Must be at most {serializers.FULL_TEXT_PAGE_SIZE} when fields names "
+                        "body, body_html or blocks."
+                    ]
+                }
+            )
+        return super().list(request, *args, **kwargs)
+
+    @COUNTS_SCHEMA
+    @action(
+        detail=False,
+        url_path="counts",
+        queryset=Article.objects.all(),
+        filterset_class=filters.ArticleCountsFilter,
+    )
+    def counts(self, request, *args, **kwargs):
+        """How many articles the list's filters find, per ``by`` (``counts_by()``), cached
+        and revalidated as the list is."""
+        return self._cached_for_public(self._counts, request)
+
+    def _counts(self, request):
+        query = CountsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        by = query.validated_data["by"]
+        groups = self.filter_queryset(self.get_queryset()).counts_by(by)
+        return Response(ArticleCountsSerializer({"by": by, "results": groups}).data)
