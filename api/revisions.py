@@ -6,6 +6,8 @@ fields) and, in the detail, from the versions django-reversion kept: the article
 state at that revision (``history.states``), with its issue, authors and books named.
 """
 
+from django.core.validators import slug_re
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -132,6 +134,9 @@ class ArticleRevisionViewSet(viewsets.ReadOnlyModelViewSet):
         return RevisionListSerializer
 
     def get_queryset(self):
+        slug = self.kwargs["article_slug"]
+        if not slug_re.match(slug):
+            raise Http404
         readable = Article.objects.for_reader(self.request.user)
-        article = get_object_or_404(readable.only("pk"), slug=self.kwargs["article_slug"])
+        article = get_object_or_404(readable.only("pk"), slug=slug)
         return Change.objects.filter(article=article).select_related("revision__user")

@@ -4,6 +4,7 @@ QuerySets and filtering in ``api.filters``."""
 from django.conf import settings
 from django.core.cache import cache
 from django.core.validators import slug_re
+from django.http import Http404
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.http import http_date
@@ -150,6 +151,14 @@ class ArchiveViewSetMixin:
         if self.lookup_field == "slug" and not slug_re.match(lookup):
             return None
         return page_scope(kind, lookup)
+
+    def initial(self, request, *args, **kwargs):
+        """A key outside the slug alphabet names no record: a 404 before any query (on
+        PostgreSQL a NUL byte in it would be refused as text)."""
+        super().initial(request, *args, **kwargs)
+        slug = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        if self.lookup_field == "slug" and slug is not None and not slug_re.match(slug):
+            raise Http404
 
     def filter_queryset(self, queryset):
         # The list's filters are not a detail route's parameters: DRF would otherwise build

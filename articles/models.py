@@ -12,7 +12,7 @@ import re
 import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, JSONObject
 from django.urls import reverse
@@ -452,17 +452,20 @@ class ArticleQuerySet(ArchiveQuerySet):
         from history.recording import record_article_revisions
 
         names = list(values)
-        before = {pk: row for pk, *row in self.values_list("pk", *names)}
-        count = self.update(**values, **Article.derived_fields(now=now))
-        after = Article.objects.filter(pk__in=before).values_list("pk", *names)
-        changes = {
-            pk: [name for name, old, new in zip(names, before[pk], row, strict=True) if old != new]
-            for pk, *row in after
-        }
-        record_article_revisions(
-            {pk: fields for pk, fields in changes.items() if fields}, user=user, source="action"
-        )
-        records_changed({"article": set(before)})
+        # All of it or none: a change without its revisions and change-feed events would
+        # leave mirrors showing what was unpublished.
+        with transaction.atomic():
+            before = {pk: row for pk, *row in self.values_list("pk", *names)}
+            count = self.update(**values, **Article.derived_fields(now=now))
+            after = Article.objects.filter(pk__in=before).values_list("pk", *names)
+            changes = {
+                pk: [n for n, old, new in zip(names, before[pk], row, strict=True) if old != new]
+                for pk, *row in after
+            }
+            record_article_revisions(
+                {pk: fields for pk, fields in changes.items() if fields}, user=user, source="action"
+            )
+            records_changed({"article": set(before)})
         return count
 
     def for_reader(self, user):

@@ -440,3 +440,21 @@ def test_a_stash_nobody_confirmed_is_deleted_by_a_later_dry_run(editor_client, s
     editor_client.post(ADMIN_IMPORT, {"files": [_upload("new.txt", good)]})
     assert not old.exists()
     assert _stashed(import_stash) == ["0"]
+
+
+@pytest.mark.parametrize("model", ["article", "author", "issue", "book", "topic"])
+def test_a_search_term_with_a_nul_byte_finds_what_the_rest_finds(admin_client, seed, model):
+    """PostgreSQL refuses a NUL in text; a pasted term with one is searched without it."""
+    response = admin_client.get(f"/admin/articles/{model}/", {"q": "Tr\x00"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("model_name", "field_name"), [("article", "topics"), ("image", "article")]
+)
+def test_an_autocomplete_term_with_a_nul_byte_is_searched_without_it(
+    admin_client, seed, model_name, field_name
+):
+    params = {"app_label": "articles", "model_name": model_name, "field_name": field_name}
+    response = admin_client.get(reverse("admin:autocomplete"), {**params, "term": "Tr\x00"})
+    assert response.status_code == 200

@@ -8,7 +8,7 @@ from importlib import import_module
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.migrations.loader import MigrationLoader
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -224,6 +224,20 @@ def test_only_publishers_get_the_bulk_actions(client, people, draft, role, offer
     assert (draft.status == Article.Status.PUBLISHED) is offered
     client.post(CHANGELIST, {"action": "unpublish", "_selected_action": [seed_article().pk]})
     assert (seed_article().status == Article.Status.DRAFT) is offered
+
+
+def test_a_bulk_unpublish_that_cannot_record_its_revisions_changes_nothing(seed, monkeypatch):
+    """The status, its revisions and its change-feed events are one write: without the
+    events a mirror would go on showing what was unpublished."""
+    from history import recording
+
+    def refused(*args, **kwargs):
+        raise DatabaseError("the revisions table is full")
+
+    monkeypatch.setattr(recording, "record_article_revisions", refused)
+    with pytest.raises(DatabaseError):
+        Article.objects.filter(pk=seed_article().pk).unpublish()
+    assert seed_article().status == Article.Status.PUBLISHED
 
 
 # The API: 403 naming why, for writes that publish, unpublish or reschedule

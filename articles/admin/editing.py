@@ -19,7 +19,7 @@ class ArticleEditorMixin(EditorAdmin):
         """Articles whose text matches on the full-text index (web-search syntax, stemmed:
         "trotskys" finds "Trotsky’s"), or whose headline holds the term as typed, so an
         autocomplete finds "Trot…" too. Curly and straight apostrophes are alike."""
-        term = search_term.translate(_STRAIGHTENED).strip()
+        term = search_term.replace("\x00", "").translate(_STRAIGHTENED).strip()
         if not term:
             return queryset, False
         matches = queryset.model.objects.search(term).values("pk")

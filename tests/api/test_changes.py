@@ -77,6 +77,28 @@ def staff(editor_api, archive):
     return Sync(editor_api)
 
 
+def test_loading_a_fixture_is_events_for_what_it_loaded(api, editor_api, db):
+    """``loaddata`` bypasses the application's writes: the feed learns of the seed on an
+    empty archive, and of the seed loaded again over an editor's correction."""
+    call_command("loaddata", "seed", verbosity=0)
+    events, cursor = read_feed(api)
+    created = {(type_, slug) for action, type_, slug in summary(events) if action == "created"}
+    assert {
+        ("publication", "socialist-worker"),
+        ("issue", "socialist-worker-2215"),
+        ("article", SEED),
+        ("author", "esme-choonara"),
+        ("book", "my-life"),
+    } <= created
+    assert {action for action, *_ in summary(events)} == {"created"}
+    url = f"/api/v1/articles/{SEED}/"
+    assert editor_api.patch(url, {"headline": "Corrected"}, format="json").status_code == 200
+    call_command("loaddata", "seed", verbosity=0)
+    events, _ = read_feed(api, cursor)
+    assert summary(events).count(("updated", "article", SEED)) == 2
+    assert api.get(url).json()["headline"] == Article.objects.get().headline != "Corrected"
+
+
 def test_an_article_created_updated_unpublished_republished_and_deleted(editor_api, readers, staff):
     """Each write is one event, in order; for readers unpublishing is a tombstone and
     publishing again a new ``created``, for staff both are updates."""

@@ -76,3 +76,32 @@ def test_a_write_without_the_trailing_slash_is_sent_on_with_its_body(
     )
     assert followed.status_code == 200
     assert followed.json()["headline"] == "Trotsky’s socialism, corrected"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "articles/a%00b/",
+        "articles/a%00b/related/",
+        "articles/a%00b/?format=bibtex",
+        "articles/a%00b/revisions/",
+        "authors/a%00b/",
+        "books/a%00b/",
+        "issues/a%00b/",
+        "publications/a%00b/",
+        "publications/a%00b/coverage/",
+        "topics/a%00b/",
+        "articles/trotskys-socialism%E2%80%99/",
+    ],
+)
+def test_a_key_outside_the_slug_alphabet_is_a_404(client, seed, token_headers, path):
+    """On PostgreSQL a NUL byte in the key would reach the database and be refused.
+    (Revisions are editors' alone: anyone else is refused before the key is read.)"""
+    for headers in [token_headers] if "revisions/" in path else [{}, token_headers]:
+        response = client.get(f"/api/v1/{path}", **headers)
+        assert response.status_code == 404, (headers, response.content)
+        assert response["Content-Type"] == "application/json"
+    response = client.patch(
+        f"/api/v1/{path}", "{}", content_type="application/json", **token_headers
+    )
+    assert response.status_code in (404, 405), response.content
