@@ -91,8 +91,21 @@ class AuditedGroupAdmin(AuditedAdminMixin, GroupAdmin):
     pass
 
 
+class ReadOnlyAdminMixin:
+    """A record nobody writes by hand: what happened stays as it was recorded."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Change)
-class ChangeAdmin(admin.ModelAdmin):
+class ChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Recent changes across the archive, its users and groups: read only."""
 
     list_display = ("when", "user", "source", "action", "record", "changed")
@@ -131,18 +144,9 @@ class ChangeAdmin(admin.ModelAdmin):
     def changed(self, change):
         return ", ".join(change.changed_fields)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The change feed's events, as each feed lists them: read only, for checking what a
     mirror was told."""
 
@@ -151,12 +155,3 @@ class EventAdmin(admin.ModelAdmin):
     search_fields = ("slug",)
     date_hierarchy = "at"
     list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -568,8 +568,8 @@ def report(results: dict, stream) -> None:
 
 
 def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
-    """Issue 19's targets as this run measured them: (target, figure, bound, met), met
-    None where this run has no figure for it."""
+    """Issues 18's and 19's targets as this run measured them: (target, figure, bound,
+    met), met None where this run has no figure for it."""
 
     def figure(name, key):
         return results.get(name, {}).get(key)
@@ -587,6 +587,16 @@ def targets(results: dict) -> list[tuple[str, str, str, bool | None]]:
         shown = "not measured" if value is None else f"{value:,.2f}{space}{unit}"
         rows.append((target, shown, f"≥ {bound:g}{space}{unit}", met))
 
+    at_most(
+        "counts by year vs the list of its filter",
+        figure("counts by year: API, list's filter", "vs_list"),
+        3,
+    )
+    at_most(
+        "counts by year vs the search of its q",
+        figure("counts by year: API, q common", "vs_list"),
+        3,
+    )
     at_most("list vs raw SQL with its total", figure("list: API", "vs_raw_with_total"), 2)
     at_most("detail vs its one-statement raw SQL", figure("detail: API", "vs_raw"), 2.5)
     list_ms = figure("list: API", "median_ms")
@@ -632,7 +642,7 @@ def report_targets(results: dict, stream) -> None:
     """Each target with its figure from this run (``-`` where the run's options left it
     out); the import into 1,000,000 against an empty archive needs two archives and is
     measured apart (README, *Performance*)."""
-    stream.write("\nIssue 19's targets, from this run:\n")
+    stream.write("\nIssues 18's and 19's targets, from this run:\n")
     for target, shown, bound, met in targets(results):
         verdict = {True: "met", False: "NOT met", None: "-"}[met]
         stream.write(f"  {target:<48} {shown:>16}  {bound:<16} {verdict}\n")
