@@ -16,12 +16,16 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from articles.importing.jobs import QueueUnavailable, job_create, job_enqueue, job_report
+from articles.importing.jobs import (
+    QueueUnavailable,
+    job_create,
+    job_enqueue,
+    job_report,
+    validate_upload_size,
+)
 from articles.importing.reports import ACTIONS, KINDS
 from articles.models import ImportJob
 from articles.publishing import may_import
-
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 MESSAGES = {"type": "array", "items": {"type": "string"}}
 # Each bad field's messages; for the repeatable `file`, per upload: {"0": [...]}.
@@ -63,10 +67,7 @@ class ImportRequestSerializer(serializers.Serializer):
 
     def validate_file(self, files):
         for upload in files:
-            if upload.size > MAX_UPLOAD_BYTES:
-                raise serializers.ValidationError(
-                    f"{upload.name} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
-                )
+            validate_upload_size(upload)
         return files
 
 

@@ -16,6 +16,7 @@ from ..importing.jobs import (
     job_discard,
     job_enqueue,
     job_report,
+    validate_upload_size,
 )
 from ..importing.reports import ACTIONS, KINDS
 from ..models import ImportJob
@@ -36,7 +37,10 @@ class MultipleFileField(forms.FileField):
 
 
 class ImportFilesForm(forms.Form):
-    files = MultipleFileField(help_text="Scraped article pages (.txt) or interchange documents.")
+    files = MultipleFileField(
+        help_text="Scraped article pages (.txt) or interchange documents.",
+        validators=[validate_upload_size],
+    )
     publication = forms.CharField(
         required=False, help_text="The publication of scraped pages that have no masthead."
     )

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
@@ -24,7 +25,19 @@ from .records import ImportFileError
 from .reports import FileReport, ImportReport
 from .runner import ParsedFile, import_files, parse_bytes
 
+# The largest file an editor may upload to import, by the API or the admin's page.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 NO_LONGER_MAY_IMPORT = "expected an importer with the import permission, found it withdrawn"
+
+
+def validate_upload_size(upload) -> None:
+    """Refuse an upload over ``MAX_UPLOAD_BYTES``, naming the file and the limit."""
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(
+            "%(name)s is larger than %(limit)d MB.",
+            code="file_too_large",
+            params={"name": upload.name, "limit": MAX_UPLOAD_BYTES // (1024 * 1024)},
+        )
 
 
 def stash():

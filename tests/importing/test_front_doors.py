@@ -297,3 +297,30 @@ def test_admin_upload_of_a_bad_file_shows_its_line_and_offers_nothing(editor_cli
     content = response.content.decode()
     assert "Line 1: expected UTF-8 text, found the byte 0xff" in content
     assert 'name="confirm"' not in content
+
+
+@pytest.mark.parametrize("door", ["api", "admin"])
+def test_a_file_over_the_upload_limit_is_refused_naming_it(editor_client, seed, door, monkeypatch):
+    """Both doors refuse an oversized file before anything is stashed or imported."""
+    monkeypatch.setattr("articles.importing.jobs.MAX_UPLOAD_BYTES", 1024 * 1024)
+    big = upload(PARIS, b"x" * (1024 * 1024 + 1))
+    before = database_state()
+    if door == "api":
+        response = editor_client.post(IMPORTS, {"file": [big]})
+        assert response.status_code == 400
+        assert response.json() == {"file": [f"{PARIS.name} is larger than 1 MB."]}
+    else:
+        response = editor_client.post(ADMIN_IMPORT, {"files": [big]})
+        assert response.status_code == 200
+        assert f"{PARIS.name} is larger than 1 MB." in response.content.decode()
+    assert not ImportJob.objects.exists()
+    assert database_state() == before
+
+
+def test_more_files_than_django_takes_is_a_400_naming_the_limit(editor_client, seed, settings):
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+    files = [upload(PARIS) for _ in range(limit + 1)]
+    response = editor_client.post(IMPORTS, {"file": files})
+    assert response.status_code == 400
+    assert str(limit) in response.json()["detail"]
+    assert not ImportJob.objects.exists()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load with nothing lost: gunicorn on PostgreSQL, on 127.0.0.1 only, under a mixed read
-# load (wrk) while an import writes new issues and an editor saves through the admin;
-# then a check that every imported and edited article is there exactly once.
+# load (wrk) while an import writes new issues and an editor saves through the admin and
+# the API; then a check that every imported and edited article is there exactly once.
 #
 #   tests/load/run.sh                  # 20 s of load
 #   LOAD_DURATION=60 tests/load/run.sh
@@ -101,7 +101,7 @@ cat "$WORK/wrk.txt"
 echo "== import during the load"
 printf '%d articles (%d batches) in %.1f s: %.0f articles/s\n' "$IMPORTED" \
   "$BATCHES_DONE" "$IMPORT_SECONDS" "$(echo "$IMPORTED / $IMPORT_SECONDS" | bc -l)"
-echo "== editor's saves through the admin"
+echo "== editor's saves, through the admin and the API in turn"
 $PY -c "import json, sys; e = json.load(open(sys.argv[1])); \
 print(f\"{e['saves']} saves, {e['errors']} errors, {len(e['saved'])} articles edited\")" \
   "$WORK/edits.json"
@@ -113,13 +113,18 @@ if ((IMPORT_FAILED)); then
   echo "FAIL: an import batch failed"
   STATUS=1
 fi
+if ((BATCHES_DONE == 0)); then
+  echo "FAIL: no import batch finished while the load ran: nothing was read during an import"
+  STATUS=1
+fi
 if ! $PY -c "import json, sys; sys.exit(json.load(open(sys.argv[1]))['errors'] > 0)" \
   "$WORK/edits.json"; then
-  echo "FAIL: admin saves failed"
+  echo "FAIL: editor saves failed"
   STATUS=1
 fi
 if grep -qE "Non-2xx|Socket errors" "$WORK/wrk.txt"; then
-  echo "FAIL: wrk saw errors"
+  echo "FAIL: wrk saw errors; the server's log says:"
+  tail -n 40 "$WORK/gunicorn.log"
   STATUS=1
 fi
 exit $STATUS
