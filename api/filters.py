@@ -135,6 +135,24 @@ class IssueFilter(ArchiveFilterSet):
         field_name="date", lookup_expr="lte", help_text="Cover date on or before (YYYY-MM-DD)."
     )
     year = YearFilter(field_name="date", lookup_expr="year", help_text="Cover date's year.")
+    first_published_after = TimeBoundFilter(
+        field_name="first_published_at",
+        lookup_expr="gte",
+        help_text="First article went online on or after this date (whole day, London time) "
+        "or date-time: the time the archive knows where the cover date is lost.",
+    )
+    first_published_before = TimeBoundFilter(
+        field_name="first_published_at",
+        lookup_expr="lte",
+        help_text="First article went online on or before this date (whole day, London time) "
+        "or date-time.",
+    )
+    first_published_year = YearFilter(
+        field_name="first_published_at",
+        lookup_expr="year",
+        help_text="Year the issue's first article went online (London time); "
+        "issues with no published article have none.",
+    )
     ordering = TotalOrderingFilter(
         fields=("number", "date"),
         help_text="`number`, `-number`, `date` or `-date` (the cover date; issues without "

@@ -67,3 +67,29 @@ def test_first_published_at_is_when_the_issue_went_online(api, editor_api, run_o
     assert issue["first_published_at"] == "2010-08-24T01:00:00+01:00"
     draft_only = editor_api.get("/api/v1/issues/socialist-worker-2218/").json()
     assert draft_only["first_published_at"] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("first_published_year=2010", [2215, 2216, 2217, 2219]),
+        ("first_published_year=2011", []),
+        ("year=2010", []),
+        ("first_published_after=2010-08-31", [2217, 2219]),
+        ("first_published_before=2010-08-24", [2215, 2216]),
+        ("first_published_after=2010-08-24T02:00:00%2B01:00", [2217, 2219]),
+    ],
+)
+def test_issues_are_found_by_when_they_went_online(api, run_of_issues, query, expected):
+    """Imported issues have no cover date (``year`` finds none of them): the first
+    published article's time finds them; an issue of drafts alone has no such time."""
+    assert numbers(api.get(f"/api/v1/issues/?{query}&ordering=number")) == expected
+
+
+@pytest.mark.parametrize(
+    "query", ["first_published_year=twenty", "first_published_after=2010-13-01"]
+)
+def test_a_malformed_first_published_bound_is_400_naming_it(api, run_of_issues, query):
+    response = api.get(f"/api/v1/issues/?{query}")
+    assert response.status_code == 400
+    assert list(response.json()) == [query.partition("=")[0]]
