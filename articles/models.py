@@ -452,11 +452,14 @@ class ArticleQuerySet(ArchiveQuerySet):
         from history.recording import record_article_revisions
 
         names = list(values)
+        # An article already in the status asked for is left as it is: no updated_at, no
+        # revision, nothing an editor with its form open would be refused over.
+        changing = self.exclude(status=values["status"])
         # All of it or none: a change without its revisions and change-feed events would
         # leave mirrors showing what was unpublished.
         with transaction.atomic():
-            before = {pk: row for pk, *row in self.values_list("pk", *names)}
-            count = self.update(**values, **Article.derived_fields(now=now))
+            before = {pk: row for pk, *row in changing.values_list("pk", *names)}
+            count = changing.update(**values, **Article.derived_fields(now=now))
             after = Article.objects.filter(pk__in=before).values_list("pk", *names)
             changes = {
                 pk: [n for n, old, new in zip(names, before[pk], row, strict=True) if old != new]

@@ -144,6 +144,16 @@ def test_a_bulk_publish_records_a_revision_per_changed_article(admin_client, art
     assert recorded().count() == 1
 
 
+def test_a_bulk_publish_of_published_articles_writes_nothing(admin_client, article):
+    """Publishing what is published changes no row: an editor with its form open (opened
+    at its ``updated_at``) can still save."""
+    before = Article.objects.values_list("updated_at", flat=True).get(pk=article.pk)
+    changelist = reverse("admin:articles_article_changelist")
+    admin_client.post(changelist, {"action": "publish", "_selected_action": [article.pk]})
+    assert Article.objects.values_list("updated_at", flat=True).get(pk=article.pk) == before
+    assert not recorded().exists()
+
+
 def versions_of(revision):
     return sorted(
         revision.version_set.values_list(
