@@ -67,3 +67,12 @@ def test_recent_changes_lists_who_what_and_source(admin_client, db, django_asser
     # Session, user, the filtered and the full count, the page, its versions.
     with django_assert_num_queries(6):
         admin_client.get(changes)
+
+
+def test_editors_read_the_recent_changes_and_contributors_do_not(client, newsroom_user):
+    """The audit trail is the newsroom's editors' to read, not only the superuser's."""
+    changes = reverse("admin:history_change_changelist")
+    client.force_login(newsroom_user("editor", group="Editors"))
+    assert client.get(changes).status_code == 200
+    client.force_login(newsroom_user("contributor", group="Contributors"))
+    assert client.get(changes).status_code == 403
