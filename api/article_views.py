@@ -27,6 +27,36 @@ from .renderers import CITATION_RENDERERS, CitationRenderer
 from .renderers import JSONRenderer as DocumentsJSONRenderer
 from .views import ArchiveViewSetMixin
 
+# A whole article as an editor sends it, the documented example of a create and a replace.
+ARTICLE_EXAMPLE = {
+    "issue": "socialist-worker-2215",
+    "headline": "Trotsky’s legacy",
+    "slug": "trotskys-legacy",
+    "standfirst": "",
+    "body": "The first paragraph.\n\n## A subheading\n\nThe second.",
+    "status": "draft",
+    "published_at": None,
+    "authors": ["esme-choonara"],
+    "reading_list": {
+        "groups": [
+            {
+                "heading": "On Trotsky’s life try:",
+                "entries": [
+                    {
+                        "text": "Isaac Deutscher’s three volume biography",
+                        "books": [
+                            "the-prophet-armed",
+                            "the-prophet-unarmed",
+                            "the-prophet-outcast",
+                        ],
+                    }
+                ],
+            }
+        ],
+        "note": "All available at Bookmarks.",
+    },
+}
+
 
 @extend_schema_view(
     list=extend_schema(
@@ -48,34 +78,7 @@ from .views import ArchiveViewSetMixin
         examples=[
             OpenApiExample(
                 "A new article with its byline and reading list",
-                value={
-                    "issue": "socialist-worker-2215",
-                    "headline": "Trotsky’s legacy",
-                    "slug": "trotskys-legacy",
-                    "standfirst": "",
-                    "body": "The first paragraph.\n\n## A subheading\n\nThe second.",
-                    "status": "draft",
-                    "published_at": None,
-                    "authors": ["esme-choonara"],
-                    "reading_list": {
-                        "groups": [
-                            {
-                                "heading": "On Trotsky’s life try:",
-                                "entries": [
-                                    {
-                                        "text": "Isaac Deutscher’s three volume biography",
-                                        "books": [
-                                            "the-prophet-armed",
-                                            "the-prophet-unarmed",
-                                            "the-prophet-outcast",
-                                        ],
-                                    }
-                                ],
-                            }
-                        ],
-                        "note": "All available at Bookmarks.",
-                    },
-                },
+                value=ARTICLE_EXAMPLE,
                 request_only=True,
             )
         ],
@@ -87,6 +90,17 @@ from .views import ArchiveViewSetMixin
         "says so. " + IF_MATCH_NOTE,
         parameters=[IF_MATCH],
         responses={200: serializers.ArticleDetailSerializer, 412: PRECONDITION_FAILED},
+        examples=[
+            OpenApiExample(
+                "The whole article, published",
+                value={
+                    **ARTICLE_EXAMPLE,
+                    "status": "published",
+                    "published_at": "2010-08-17T18:05:00+01:00",
+                },
+                request_only=True,
+            )
+        ],
     ),
     partial_update=extend_schema(
         description="Correct some of an article's fields, sent as JSON: for editors who may "
@@ -95,6 +109,13 @@ from .views import ArchiveViewSetMixin
         "it, a 403 says so. " + IF_MATCH_NOTE,
         parameters=[IF_MATCH],
         responses={200: serializers.ArticleDetailSerializer, 412: PRECONDITION_FAILED},
+        examples=[
+            OpenApiExample(
+                "A corrected standfirst",
+                value={"standfirst": "Seventy years after his murder, Trotsky’s ideas live."},
+                request_only=True,
+            )
+        ],
     ),
     destroy=extend_schema(
         description="Delete an article: for editors who may delete articles. " + IF_MATCH_NOTE,

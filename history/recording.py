@@ -16,7 +16,8 @@ Revisions are made explicitly (``reversion.create_revision(manage_manually=True)
 revision per article needs the article named.
 """
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 
 import reversion
 from django.contrib.contenttypes.models import ContentType
@@ -72,6 +73,7 @@ def record_article_revisions(
     source: str,
     created: Iterable[int] = (),
     touched: feed.Keys | None = None,
+    records: Mapping[tuple[str, int], str] | None = None,
 ) -> int:
     """One revision for each article in ``changes`` (article id: changed field names),
     in a constant number of queries however many articles: for bulk writes. Their events
@@ -81,7 +83,12 @@ def record_article_revisions(
     The rows are django-reversion's own (``Revision`` and ``Version``, with our
     ``Change``), exactly those ``add_to_revision()`` makes, but written in bulk: its
     public API saves one revision at a time, with a query per followed model each.
-    Returns how many revisions were recorded."""
+    ``records`` names the other records the write created or changed, (type, id):
+    ``created`` or ``changed`` (an import's issue, authors and books): each gets a
+    revision of its own, for the audit trail.
+
+    Returns how many article revisions were recorded."""
+    _record_each(records or {}, user=user, source=source)
     created = set(created)
     # Topics too: serializing an article reads its many-to-many fields, a query each
     # unless prefetched.
@@ -117,6 +124,20 @@ def record_article_revisions(
     Version.objects.bulk_create(versions, batch_size=500)
     Change.objects.bulk_create(notes, batch_size=500)
     return len(notes)
+
+
+def _record_each(records: Mapping[tuple[str, int], str], *, user, source: str) -> None:
+    """A revision of each record in ``records`` with its action; their change-feed events
+    are the caller's."""
+    actions = defaultdict(dict)
+    for (type_, pk), action in records.items():
+        actions[type_][pk] = action
+    models = {type_: model for model, type_ in feed.MODEL_TYPES.items()}
+    for type_, of_type in actions.items():
+        for obj in models[type_].objects.filter(pk__in=of_type).order_by("pk"):
+            record_versions(
+                [obj], user=user, source=source, action=of_type[obj.pk], feed_events=False
+            )
 
 
 def _with_parts(article: Article) -> list[Model]:

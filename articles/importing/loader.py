@@ -44,6 +44,9 @@ from .records import (
 )
 from .reports import FileReport
 
+# A report's actions as the audit trail names them; ``unchanged`` is not recorded.
+AUDITED_ACTIONS = {"created": "created", "updated": "changed"}
+
 
 @dataclass
 class ArticleChanges:
@@ -56,6 +59,9 @@ class ArticleChanges:
     fields: dict[int, list[str]] = field(default_factory=dict)
     created: list[int] = field(default_factory=list)
     touched: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    # The issue, authors and books the load created or changed, for the audit trail:
+    # (type, id) -> ``created`` or ``changed``.
+    records: dict[tuple[str, int], str] = field(default_factory=dict)
 
     def retire_cached_pages(self) -> None:
         """Retire the API's cached lists and the pages that show what the load wrote in
@@ -109,7 +115,7 @@ def load_issue_files(files: list[tuple[IssueRecord, FileReport]]) -> ArticleChan
     articles = [article for record, _ in files for article in record.articles]
     report_of = {id(article): report for record, report in files for article in record.articles}
     topic_ids = named_topic_ids(articles)
-    issue = _issue(first_record, first_report)
+    issue, issue_action = _issue(first_record, first_report)
     for _, report in files[1:]:
         report.count("issues", "unchanged")
     book_records = named_books(articles)
@@ -131,11 +137,20 @@ def load_issue_files(files: list[tuple[IssueRecord, FileReport]]) -> ArticleChan
     changes.touched["issue"].add(issue.pk)
     changes.touched["author"].update(author_ids.values())
     changes.touched["book"].update(book_ids.values())
+    for type_, ids, actions in (
+        ("issue", {"": issue.pk}, {"": issue_action}),
+        ("author", author_ids, author_actions),
+        ("book", book_ids, book_actions),
+    ):
+        for key, action in actions.items():
+            if action in AUDITED_ACTIONS:
+                changes.records[type_, ids[key]] = AUDITED_ACTIONS[action]
     return changes
 
 
-def _issue(record: IssueRecord, report: FileReport) -> Issue:
-    """The issue, created if new and locked until the file's transaction ends."""
+def _issue(record: IssueRecord, report: FileReport) -> tuple[Issue, str]:
+    """The issue, created if new and locked until the file's transaction ends, and what
+    happened to it."""
     publication = (
         Publication.objects.filter(slug=record.publication_key).first()
         or Publication.objects.filter(name=record.publication_name).first()
@@ -159,14 +174,15 @@ def _issue(record: IssueRecord, report: FileReport) -> Issue:
         )
     )
     if created:
-        report.count("issues", "created")
+        action = "created"
     elif record.date is not None and issue.date != record.date:
         issue.date = record.date
         issue.save(update_fields=["date"])
-        report.count("issues", "updated")
+        action = "updated"
     else:
-        report.count("issues", "unchanged")
-    return issue
+        action = "unchanged"
+    report.count("issues", action)
+    return issue, action
 
 
 # An article's byline as author ids and its topics as a set of ids (its images and reading

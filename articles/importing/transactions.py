@@ -49,6 +49,7 @@ class _BatchRevisions:
     fields: dict[int, list[str]] = field(default_factory=dict)
     created: list[int] = field(default_factory=list)
     touched: dict[str, set[int]] = field(default_factory=dict)
+    records: dict[tuple[str, int], str] = field(default_factory=dict)
     changed: bool = False
 
     def add(self, changes) -> None:
@@ -58,6 +59,8 @@ class _BatchRevisions:
         self.created += changes.created
         for type_, ids in changes.touched.items():
             self.touched.setdefault(type_, set()).update(ids)
+        # A record created by one file and changed by the next was created by the batch.
+        self.records = {**changes.records, **self.records}
         self.changed = True
 
     def record(self) -> None:
@@ -69,13 +72,15 @@ class _BatchRevisions:
             source="import",
             created=self.created,
             touched=self.touched,
+            records=self.records,
         )
         # Bulk writes send no signals: retire the cached pages that show the batch here.
         records_changed(
             {"article": set(self.fields)},
             {kind: self.touched.get(kind, set()) for kind in ("issue", "author", "book", "image")},
         )
-        self.fields, self.created, self.touched, self.changed = {}, [], {}, False
+        self.fields, self.created, self.touched, self.records = {}, [], {}, {}
+        self.changed = False
 
 
 def load_batch(
@@ -240,6 +245,7 @@ def _load_parsed(
                         source="import",
                         created=changes.created,
                         touched=changes.touched,
+                        records=changes.records,
                     )
                     # Bulk writes send no signals: retire the API's cached pages here.
                     changes.retire_cached_pages()

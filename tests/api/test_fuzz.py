@@ -1,9 +1,9 @@
 """Property-based fuzzing of the API against its own OpenAPI schema (Schemathesis).
 
 Every operation in ``/api/v1/schema/`` is called in-process through the WSGI app with
-generated paths, query strings and bodies: reads anonymously, writes with an editor's
-token. No answer may be a 5xx, and every answer must be one the schema documents, in
-the shape it documents.
+generated paths, query strings and bodies: reads anonymously and with an editor's token,
+writes with an editor's token. No answer may be a 5xx, and every answer must be one the
+schema documents, in the shape it documents.
 
 Both run twice: in development mode, and in production mode (``DEBUG=false``), with the
 settings ``archive/settings.py`` gives production (HTTPS redirects, HSTS, secure
@@ -298,6 +298,16 @@ def call_and_check(case, data, known, **call):
 @pytest.mark.django_db
 def test_anonymous_reads_conform_to_the_schema(case, data, archive):
     """Any generated read answers a documented status with a documented body, never 5xx."""
+    call_and_check(case, data, archive)
+
+
+@schema.include(method="GET").parametrize()
+@schema.given(data=st.data())
+@FUZZ_SETTINGS
+@pytest.mark.django_db
+def test_editor_reads_conform_to_the_schema(case, data, archive):
+    """The same reads by an editor, who also gets drafts, ``status`` and revisions."""
+    case.headers = {**(case.headers or {}), "Authorization": f"Token {EDITOR_TOKEN}"}
     call_and_check(case, data, archive)
 
 

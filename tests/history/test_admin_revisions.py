@@ -16,8 +16,9 @@ from .forms import form_data
 
 
 def recorded():
-    """The revisions that record a change (not the baseline of an article's first one)."""
-    return Change.objects.exclude(action=Change.Action.BASELINE)
+    """The article revisions that record a change (not the baseline of an article's
+    first one)."""
+    return Change.objects.filter(article__isnull=False).exclude(action=Change.Action.BASELINE)
 
 
 def change_url(article):
@@ -152,6 +153,26 @@ def test_a_bulk_publish_of_published_articles_writes_nothing(admin_client, artic
     admin_client.post(changelist, {"action": "publish", "_selected_action": [article.pk]})
     assert Article.objects.values_list("updated_at", flat=True).get(pk=article.pk) == before
     assert not recorded().exists()
+
+
+def test_an_import_records_the_issue_authors_and_books_it_creates_or_changes(db):
+    """The audit trail beyond articles: each record an import made or corrected has a
+    revision of its own, with its source; what it left as it was has none."""
+    import_one(SEED_SOURCE)
+    audited = Change.objects.filter(article__isnull=True, source="import")
+    made = {
+        (version.content_type.model, version.object_repr, change.action)
+        for change in audited.prefetch_related("revision__version_set__content_type")
+        for version in change.revision.version_set.all()
+    }
+    issue = Article.objects.get().issue
+    assert ("issue", str(issue), "created") in made
+    assert ("author", "Esme Choonara", "created") in made
+    assert ("book", "My Life", "created") in {(m, r.partition(" — ")[0], a) for m, r, a in made}
+    assert {action for *_, action in made} == {"created"}
+    count = audited.count()
+    import_one(SEED_SOURCE)
+    assert audited.count() == count
 
 
 def versions_of(revision):

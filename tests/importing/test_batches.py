@@ -63,7 +63,7 @@ def test_a_batch_records_one_revision_and_feed_events_per_article(db):
     every file had its own transaction."""
     imported(uploads())
     articles = set(Article.objects.values_list("pk", flat=True))
-    changes = Change.objects.filter(source="import")
+    changes = Change.objects.filter(source="import", article__isnull=False)
     assert sorted(changes.values_list("article_id", flat=True)) == sorted(articles)
     assert set(changes.values_list("action", flat=True)) == {"created"}
     assert len(set(changes.values_list("revision_id", flat=True))) == len(articles)
@@ -78,7 +78,7 @@ def test_one_article_changed_by_two_files_of_a_batch_gets_two_revisions(db):
     corrected = SEED_TEXT.replace("Seventy years ago", "70 years ago", 1)
     name = SCRAPED[0].name
     imported([Upload(name, SEED_TEXT.encode()), Upload(name, corrected.encode())])
-    changes = Change.objects.filter(source="import").order_by("pk")
+    changes = Change.objects.filter(source="import", article__isnull=False).order_by("pk")
     assert [(c.action, c.changed_fields) for c in changes][1] == ("changed", ["standfirst"])
     assert changes.count() == 2
     assert Article.objects.get().standfirst.startswith("70 years ago")
@@ -154,7 +154,7 @@ def test_a_file_the_database_refused_in_a_batch_goes_again_on_its_own(db, monkey
     assert refused == [2284]
     assert [report.error for report in reports] == [None] * len(SCRAPED)
     assert Article.objects.count() == len(SCRAPED)
-    assert Change.objects.filter(source="import").count() == len(SCRAPED)
+    assert Change.objects.filter(source="import", article__isnull=False).count() == len(SCRAPED)
 
 
 def synthetic_pages(*, issues: int, per_issue: int) -> list[Upload]:
