@@ -137,8 +137,9 @@ def load_issue_files(files: list[tuple[IssueRecord, FileReport]]) -> ArticleChan
     changes.touched["issue"].add(issue.pk)
     changes.touched["author"].update(author_ids.values())
     changes.touched["book"].update(book_ids.values())
+    if issue_action in AUDITED_ACTIONS:
+        changes.records["issue", issue.pk] = AUDITED_ACTIONS[issue_action]
     for type_, ids, actions in (
-        ("issue", {"": issue.pk}, {"": issue_action}),
         ("author", author_ids, author_actions),
         ("book", book_ids, book_actions),
     ):
