@@ -52,14 +52,16 @@ def newsroom_user(db, django_user_model):
     """Make a staff user in one of the newsroom's groups (``Editors``, ``Contributors``)
     or with only the permissions named, e.g. ``"change_article"``.
 
-    The groups come from a data migration; a test that empties the database between
+    The groups come from data migrations; a test that empties the database between
     tests (the browser's live server) loses them, so they are made again from the
-    migration's own list when missing."""
+    migrations' own lists when missing."""
     from django.contrib.auth.models import Group, Permission
 
     first_roles = import_module("articles.migrations.0007_newsroom_roles").ROLES
     topic_roles = import_module("articles.migrations.0010_topic_roles").ROLES
     roles = {name: [*codenames, *topic_roles[name]] for name, codenames in first_roles.items()}
+    audit = import_module("history.migrations.0005_editors_read_changes").CODENAME
+    history_roles = {"Editors": [audit], "Contributors": []}
 
     def make(username, *, group=None, permissions=(), password="a-long-test-password"):
         user = django_user_model.objects.create_user(username, password=password, is_staff=True)
@@ -69,6 +71,9 @@ def newsroom_user(db, django_user_model):
                 role.permissions.set(
                     Permission.objects.filter(
                         content_type__app_label="articles", codename__in=roles[group]
+                    )
+                    | Permission.objects.filter(
+                        content_type__app_label="history", codename__in=history_roles[group]
                     )
                 )
             user.groups.add(role)

@@ -1,6 +1,10 @@
 """The audit trail beyond articles: who created, changed or deleted which record."""
 
-from django.contrib.auth.models import Group
+from importlib import import_module
+
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.urls import reverse
 
 from articles.models import Article, Author, Image
@@ -70,9 +74,18 @@ def test_recent_changes_lists_who_what_and_source(admin_client, db, django_asser
 
 
 def test_editors_read_the_recent_changes_and_contributors_do_not(client, newsroom_user):
-    """The audit trail is the newsroom's editors' to read, not only the superuser's."""
+    """The audit trail is the newsroom's editors' to read, not only the superuser's: the
+    data migration gives the Editors group what the page needs."""
+    migration = import_module("history.migrations.0005_editors_read_changes")
+    state = MigrationLoader(connection).project_state(("history", "0005_editors_read_changes"))
     changes = reverse("admin:history_change_changelist")
-    client.force_login(newsroom_user("editor", group="Editors"))
+    editor = newsroom_user("editor", group="Editors")
+    Group.objects.get(name="Editors").permissions.remove(
+        *Permission.objects.filter(content_type__app_label="history", codename=migration.CODENAME)
+    )
+    client.force_login(editor)
+    assert client.get(changes).status_code == 403
+    migration.let_editors_read_changes(state.apps, None)
     assert client.get(changes).status_code == 200
     client.force_login(newsroom_user("contributor", group="Contributors"))
     assert client.get(changes).status_code == 403
