@@ -23,11 +23,11 @@ import reversion
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.db import router
-from django.db.models import Model
+from django.db.models import Model, Prefetch
 from django.utils import timezone
 from reversion.models import Revision, Version
 
-from articles.models import Article, Image, Topic
+from articles.models import Article, Book, BookAuthor, Image, Topic
 
 from . import feed
 from .models import Change
@@ -127,17 +127,34 @@ def record_article_revisions(
 
 
 def _record_each(records: Mapping[tuple[str, int], str], *, user, source: str) -> None:
-    """A revision of each record in ``records`` with its action; their change-feed events
-    are the caller's."""
+    """A revision of each record in ``records`` with its action, written in bulk as
+    ``record_article_revisions()`` writes articles': a book's holds its credits too, as
+    ``registration`` has it follow them. Their change-feed events are the caller's."""
     actions = defaultdict(dict)
     for (type_, pk), action in records.items():
         actions[type_][pk] = action
     models = {type_: model for model, type_ in feed.MODEL_TYPES.items()}
+    credits = Prefetch("credits", BookAuthor.objects.select_related("book", "author"))
+    objects = []
     for type_, of_type in actions.items():
-        for obj in models[type_].objects.filter(pk__in=of_type).order_by("pk"):
-            record_versions(
-                [obj], user=user, source=source, action=of_type[obj.pk], feed_events=False
-            )
+        found = models[type_].objects.filter(pk__in=of_type).order_by("pk")
+        if models[type_] is Book:
+            found = found.prefetch_related(credits)
+        objects += [(obj, of_type[obj.pk]) for obj in found]
+    if not objects:
+        return
+    now = timezone.now()
+    revisions = Revision.objects.bulk_create(
+        Revision(date_created=now, user=_user(user), comment="") for _ in objects
+    )
+    versions, notes = [], []
+    for (obj, action), revision in zip(objects, revisions, strict=True):
+        for part in [obj, *(obj.credits.all() if isinstance(obj, Book) else ())]:
+            versions.append(_version(part))
+            versions[-1].revision = revision
+        notes.append(Change(revision=revision, source=source, action=action, changed_fields=[]))
+    Version.objects.bulk_create(versions, batch_size=500)
+    Change.objects.bulk_create(notes, batch_size=500)
 
 
 def _with_parts(article: Article) -> list[Model]:

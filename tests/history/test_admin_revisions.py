@@ -4,9 +4,9 @@ over a newer version is refused; bulk actions and imports record revisions too."
 import pytest
 import reversion
 from django.urls import reverse
-from reversion.models import Revision
+from reversion.models import Revision, Version
 
-from articles.models import Article
+from articles.models import Article, Book
 from history.models import Change
 from history.states import live_states, revision_states
 from tests.conftest import SEED_SOURCE
@@ -173,6 +173,15 @@ def test_an_import_records_the_issue_authors_and_books_it_creates_or_changes(db)
     count = audited.count()
     import_one(SEED_SOURCE)
     assert audited.count() == count
+    # Written in bulk, a book's revision is what django-reversion's own API makes of it:
+    # the book and the credits it follows.
+    book = Book.objects.get(slug="my-life")
+    [imported] = Version.objects.get_for_object(book)
+    with reversion.create_revision(manage_manually=True):
+        reversion.add_to_revision(book)
+    by_reversion = Revision.objects.order_by("-pk")[:1].get()
+    assert len(versions_of(imported.revision)) == 1 + book.credits.count()
+    assert versions_of(imported.revision) == versions_of(by_reversion)
 
 
 def versions_of(revision):
