@@ -45,7 +45,7 @@ from .serializers import ArticleDetailSerializer, ArticleListSerializer
 RENDERED_ORIGIN = "http://rendered.invalid"
 # Raise it when an article's JSON changes shape, so that documents rendered by the code
 # before are no longer served.
-DOCUMENT_FORMAT = 1
+DOCUMENT_FORMAT = 2
 # Articles rendered a statement at a time.
 RENDER_CHUNK = 500
 # More articles than a write renders in its own transaction: renaming a publication or a

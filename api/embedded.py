@@ -20,7 +20,7 @@ from articles.models import (
     Topic,
 )
 
-from .fields import IdentityLinkField, ReadSerializer
+from .fields import IdentityLinkField, ReadSerializer, WebURLField
 
 URL_HELP = "The {kind}'s detail in this API."
 
@@ -41,16 +41,17 @@ class PublicationSummarySerializer(ReadSerializer):
 
 
 @extend_schema_serializer(
-    description="An author in a byline or a book's credits: slug, API URL and name."
+    description="An author in a byline or a book's credits: slug, API URL, website page and name."
 )
 class AuthorSummarySerializer(ReadSerializer):
     url = IdentityLinkField(
         view_name="api:author-detail", lookup_field="slug", help_text=URL_HELP.format(kind="author")
     )
+    web_url = WebURLField("author")
 
     class Meta:
         model = Author
-        fields = ("slug", "url", "name")
+        fields = ("slug", "url", "web_url", "name")
 
 
 @extend_schema_serializer(description="A topic an article is filed under: slug, API URL and name.")
@@ -65,18 +66,19 @@ class TopicSummarySerializer(ReadSerializer):
 
 
 @extend_schema_serializer(
-    description="The issue an article appeared in: slug, API URL, number, cover date and "
-    "publication."
+    description="The issue an article appeared in: slug, API URL, website page, number, "
+    "cover date and publication."
 )
 class IssueSummarySerializer(ReadSerializer):
     url = IdentityLinkField(
         view_name="api:issue-detail", lookup_field="slug", help_text=URL_HELP.format(kind="issue")
     )
+    web_url = WebURLField("issue")
     publication = PublicationSummarySerializer(read_only=True)
 
     class Meta:
         model = Issue
-        fields = ("slug", "url", "number", "date", "publication")
+        fields = ("slug", "url", "web_url", "number", "date", "publication")
 
 
 @extend_schema_serializer(

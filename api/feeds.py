@@ -44,7 +44,7 @@ class LatestArticlesFeed(Feed):
         return super().__call__(request, *args, **kwargs)
 
     def link(self, obj=None):
-        return reverse("api:article-list")
+        return web_url("home", None) or reverse("api:article-list")
 
     def articles(self, obj):
         return Article.objects.published().for_api_list()

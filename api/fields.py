@@ -10,6 +10,7 @@ import copy
 import datetime as dt
 import re
 from collections.abc import Mapping
+from types import SimpleNamespace
 
 from django.db import models
 from drf_spectacular.utils import extend_schema_field
@@ -153,4 +154,7 @@ class WebURLField(serializers.Field):
         super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, record):
+        if isinstance(record, Mapping):
+            # A reading list's books credit their authors as the database built them.
+            record = SimpleNamespace(**record)
         return web_url(self.kind, record)

@@ -3,10 +3,11 @@
 ``FRONTEND_URLS`` maps a type to a URL template, as comma-separated ``type=template``
 pairs::
 
-    article=https://www.example.org/{year}/{slug}/,issue=https://www.example.org/issues/{number}/
+    home=https://www.example.org/,article=https://www.example.org/{year}/{slug}/
 
 Articles, issues and authors then carry ``web_url``, the feeds link there, and
-``/sitemap.xml`` lists them. A type without a template has no ``web_url`` (null).
+``/sitemap.xml`` lists them. A type without a template has no ``web_url`` (null). The
+website's home page (``home``) is the latest articles feed's link.
 """
 
 import string
@@ -31,6 +32,7 @@ PLACEHOLDERS = {
         "publication": lambda issue: issue.publication.slug,
     },
     "author": {"slug": lambda author: author.slug},
+    "home": {},
 }
 
 

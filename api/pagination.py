@@ -113,13 +113,13 @@ class _ListPagination(BasePagination):
                     "type": "string",
                     "nullable": True,
                     "format": "uri",
-                    "example": "http://api.example.org/accounts/?page=4",
+                    "example": "https://archive.example.org/api/v1/articles/?page=4",
                 },
                 "previous": {
                     "type": "string",
                     "nullable": True,
                     "format": "uri",
-                    "example": "http://api.example.org/accounts/?page=2",
+                    "example": "https://archive.example.org/api/v1/articles/?page=2",
                 },
                 "cursor": {
                     "type": "string",

@@ -12,8 +12,10 @@ Docstrings are for readers of the code; front ends read the ``description`` and
 
 import copy
 
+from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import MaxLengthValidator, RegexValidator, validate_slug
 from django.db import models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.text import slugify
@@ -38,6 +40,30 @@ def each_author_once(authors: list[Author]) -> list[Author]:
     if repeated:
         raise serializers.ValidationError(f"Name each author once: {', '.join(repeated)}.")
     return authors
+
+
+def checked_as_the_admin_checks(field: serializers.Field) -> serializers.Field:
+    """``field`` with the admin form's rules and messages where DRF's own differ, for what
+    DRF checks before ``full_clean()`` runs: blank text is "required", lengths and slugs
+    are checked by Django's own validators, and a number or date that does not parse gets
+    the form's message."""
+    if isinstance(field, serializers.CharField):
+        field.error_messages["blank"] = forms.Field.default_error_messages["required"]
+        field.validators = [the_admins_validator(field, check) for check in field.validators]
+    if isinstance(field, serializers.IntegerField):
+        field.error_messages["invalid"] = forms.IntegerField.default_error_messages["invalid"]
+    if isinstance(field, serializers.DateField):
+        field.error_messages["invalid"] = forms.DateField.default_error_messages["invalid"]
+    return field
+
+
+def the_admins_validator(field: serializers.CharField, check):
+    if isinstance(check, MaxLengthValidator):
+        return MaxLengthValidator(check.limit_value)
+    if isinstance(field, serializers.SlugField) and isinstance(check, RegexValidator):
+        # DRF's pattern also lets a slug end in a newline; Django's does not.
+        return validate_slug
+    return check
 
 
 class RecordWriteSerializer(serializers.ModelSerializer):
@@ -69,6 +95,11 @@ class RecordWriteSerializer(serializers.ModelSerializer):
         else:
             kwargs.pop("validators", None)
         return field_class, kwargs
+
+    def get_fields(self):
+        return {
+            name: checked_as_the_admin_checks(field) for name, field in super().get_fields().items()
+        }
 
     def get_validators(self):
         # Uniqueness across fields (an issue's number within its publication) is
@@ -150,8 +181,6 @@ class IssueWriteSerializer(RecordWriteSerializer):
         model = Issue
         fields = ("publication", "number", "date", "slug")
         extra_kwargs = {
-            # The database's constraint (issue_number_positive), said in the schema.
-            "number": {"min_value": 1},
             "slug": {
                 "required": False,
                 "help_text": "Left out on create, made from the publication and number, as "

@@ -12,6 +12,7 @@ import re
 import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, JSONObject
@@ -211,7 +212,11 @@ class Issue(models.Model):
     natural_key_lookups = ("slug",)
 
     publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="issues")
-    number = models.PositiveIntegerField(help_text="The issue number, from the “Issue No.” line.")
+    number = models.PositiveIntegerField(
+        # Said to editors as a field's message; the constraint below holds it in the database.
+        validators=[MinValueValidator(1)],
+        help_text="The issue number, from the “Issue No.” line.",
+    )
     date = models.DateField(
         null=True,
         blank=True,

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count, F, Prefetch
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -59,6 +60,9 @@ class IssueForm(forms.ModelForm):
 @admin.register(Issue)
 class IssueAdmin(AuditedAdminMixin, EditorAdmin, admin.ModelAdmin):
     form = IssueForm
+    # The number's field starts at the model's lower bound, not at a positive integer
+    # field's 0, so that 0 and -3 are refused with the same message.
+    formfield_overrides = {models.PositiveIntegerField: {"min_value": 1}}
     # Ordered explicitly: the count annotation drops Meta.ordering (GROUP BY), and the
     # autocomplete pages through this queryset.
     ordering = ("publication__name", "-number")

@@ -32,6 +32,7 @@ def test_the_seed_article_page_in_one_request(api, seed):
     assert article["issue"] == {
         "slug": "socialist-worker-2215",
         "url": f"{API}issues/socialist-worker-2215/",
+        "web_url": None,
         "number": 2215,
         "date": None,
         "publication": {
@@ -41,7 +42,12 @@ def test_the_seed_article_page_in_one_request(api, seed):
         },
     }
     assert article["authors"] == [
-        {"slug": "esme-choonara", "url": f"{API}authors/esme-choonara/", "name": "Esme Choonara"}
+        {
+            "slug": "esme-choonara",
+            "url": f"{API}authors/esme-choonara/",
+            "web_url": None,
+            "name": "Esme Choonara",
+        }
     ]
     caption = "Leon Trotsky addresses Red Army troops in 1918"
     image = {"caption": caption, "credit": "", "alt_text": "", "url": None, "width": None}
@@ -68,6 +74,7 @@ def test_the_seed_article_page_in_one_request(api, seed):
         {
             "slug": "isaac-deutscher",
             "url": f"{API}authors/isaac-deutscher/",
+            "web_url": None,
             "name": "Isaac Deutscher",
         }
     ]

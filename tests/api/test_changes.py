@@ -285,16 +285,52 @@ def test_records_added_changed_and_deleted_in_the_admin(
     assert readers.new() == staff.new() == expected
 
 
-def test_an_issue_added_in_the_admin(admin_client, readers, staff):
+def test_an_issue_added_changed_and_deleted_in_the_admin(admin_client, readers, staff):
     form = change_form(admin_client, "/admin/articles/issue/add/")
     publication = Publication.objects.get()
     data = {**form, "publication": publication.pk, "number": "2216", "slug": "sw-2216"}
     assert admin_client.post("/admin/articles/issue/add/", data).status_code == 302
     issue = Issue.objects.get(number=2216)
+    change_url = f"/admin/articles/issue/{issue.pk}/change/"
+    form = change_form(admin_client, change_url)
+    assert admin_client.post(change_url, {**form, "date": "2010-08-24"}).status_code == 302
     delete_url = f"/admin/articles/issue/{issue.pk}/delete/"
     assert admin_client.post(delete_url, {"post": "yes"}).status_code == 302
-    expected = [("created", "issue", "sw-2216"), ("deleted", "issue", "sw-2216")]
+    expected = [(action, "issue", "sw-2216") for action in ("created", "updated", "deleted")]
     assert readers.new() == staff.new() == expected
+
+
+@pytest.mark.parametrize(
+    ("route", "type_", "create", "change"),
+    [
+        ("publications", "publication", {"name": "Review"}, {"name": "Rev."}),
+        (
+            "issues",
+            "issue",
+            {"publication": "socialist-worker", "number": 2216},
+            {"date": "2010-08-24"},
+        ),
+        ("authors", "author", {"name": "A. Writer"}, {"bio": "Wrote."}),
+        ("books", "book", {"title": "A Book", "authors": ["duncan-hallas"]}, {"year": 1999}),
+        ("topics", "topic", {"name": "Strikes"}, {"description": "Walkouts."}),
+        ("images", "image", {"article": SEED, "position": 2}, {"caption": "Trotsky in Mexico"}),
+    ],
+)
+def test_records_created_changed_and_deleted_through_the_api(
+    editor_api, readers, staff, route, type_, create, change
+):
+    """Once each, in order, for readers as for staff; a correction that changes nothing
+    is no event."""
+    response = editor_api.post(f"/api/v1/{route}/", create, format="json")
+    assert response.status_code == 201, response.content
+    created = response.json()
+    key = created.get("slug") or created["id"]
+    url = f"/api/v1/{route}/{key}/"
+    assert editor_api.patch(url, change, format="json").status_code == 200
+    assert editor_api.patch(url, change, format="json").status_code == 200
+    assert editor_api.delete(url).status_code == 204
+    expected = [(action, type_, key) for action in ("created", "updated", "deleted")]
+    assert readers.new(type_) == staff.new(type_) == expected
 
 
 def test_images_on_their_own_admin_page(admin_client, readers, staff):

@@ -14,6 +14,7 @@ from tests.factories import ArticleFactory, AuthorFactory
 
 SITE = "https://www.example.org"
 FRONTEND_URLS = (
+    f"home={SITE}/,"
     f"article={SITE}/{{year}}/{{month}}/{{slug}}/,"
     f"issue={SITE}/{{publication}}/issues/{{number}}/,"
     f"author={SITE}/people/{{slug}}/"
@@ -35,6 +36,13 @@ def test_records_carry_their_website_address(api, seed, website):
     assert issue["web_url"] == f"{SITE}/socialist-worker/issues/2215/"
     author = api.get("/api/v1/authors/esme-choonara/").json()
     assert author["web_url"] == f"{SITE}/people/esme-choonara/"
+    assert article["issue"]["web_url"] == issue["web_url"]
+    assert article["authors"][0]["web_url"] == author["web_url"]
+    book = api.get("/api/v1/books/the-prophet-armed/").json()
+    deutscher = f"{SITE}/people/isaac-deutscher/"
+    assert book["authors"][0]["web_url"] == deutscher
+    recommended = article["reading_list"]["groups"][1]["entries"][1]["books"][0]
+    assert recommended["authors"][0]["web_url"] == deutscher
 
 
 def test_without_a_website_the_address_is_null(api, seed):
@@ -48,6 +56,7 @@ def test_a_draft_has_no_website_address(editor_api, seed, website):
 
 def test_feeds_link_to_the_website(client, seed, website):
     rss = ElementTree.fromstring(client.get("/api/v1/feeds/articles.rss").content)
+    assert rss.find("channel/link").text == f"{SITE}/"
     assert rss.find("channel/item/link").text == SEED_URL
     atom = client.get("/api/v1/feeds/authors/esme-choonara.atom").content.decode()
     assert f'href="{SITE}/people/esme-choonara/"' in atom

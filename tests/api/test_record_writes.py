@@ -18,7 +18,7 @@ from PIL import Image as PillowImage
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from articles.models import Article, Author, Book, Image, Issue, Publication
+from articles.models import Article, Author, Book, Image, Issue, Publication, Topic
 from history.models import Change
 from tests.factories import (
     ArticleFactory,
@@ -78,6 +78,13 @@ RESOURCES = {
         lambda: BookFactory(title="State Capitalism in Russia"),
         {"title": "The Lost Revolution", "authors": ["duncan-hallas"], "year": 1982},
         {"publisher": "Bookmarks"},
+    ),
+    "topic": Resource(
+        "topics",
+        Topic,
+        lambda: TopicFactory(name="Imperialism"),
+        {"name": "Trade unions"},
+        {"description": "Strikes, ballots and the law."},
     ),
     "image": Resource(
         "images",
@@ -158,7 +165,8 @@ def test_each_write_needs_its_model_permission(seed, django_user_model, name, me
 @pytest.mark.parametrize("name", RESOURCES)
 def test_reads_stay_public(api, seed, name):
     resource = RESOURCES[name]
-    record = resource.model.objects.first()
+    # The seed files its article under no topic.
+    record = resource.model.objects.first() or resource.make()
     assert api.get(f"{API}{resource.route}/").status_code == 200
     assert api.get(resource.detail(record)).status_code == 200
 
@@ -194,6 +202,25 @@ def test_reads_stay_public(api, seed, name):
             "issue",
             {"publication": "socialist-worker", "number": 7, "slug": "socialist-worker-2215"},
         ),
+        ("author", {"name": "", "slug": "nobody"}),
+        ("author", {"name": "N" * 201, "slug": "s" * 201}),
+        ("author", {"name": "Someone", "slug": "not a slug"}),
+        ("book", {"title": "", "slug": "untitled", "isbn": "9" * 14, "volume": -1}),
+        ("topic", {"name": "", "slug": "Ünïcode"}),
+        ("publication", {"name": " ", "slug": ""}),
+        ("issue", {"publication": "socialist-worker", "number": 0, "slug": "sw-0"}),
+        ("issue", {"publication": "socialist-worker", "number": -3, "slug": "sw-minus"}),
+        ("issue", {"publication": "socialist-worker", "number": "two", "slug": "sw-two"}),
+        (
+            "article",
+            {
+                "issue": "socialist-worker-2215",
+                "headline": "",
+                "slug": "x",
+                "body": "",
+                "status": "draft",
+            },
+        ),
     ],
 )
 def test_validation_errors_are_the_admins(editor_api, seed, rf, editor, name, body):
@@ -205,6 +232,15 @@ def test_validation_errors_are_the_admins(editor_api, seed, rf, editor, name, bo
     assert response.status_code == 400
     assert response.json() == admin_errors(rf, editor, resource.model, body)
     assert snapshot(resource.model) == before
+
+
+@pytest.mark.parametrize("number", [0, -3])
+def test_an_issue_number_below_one_is_refused_on_its_field(editor_api, seed, rf, editor, number):
+    """Not as a violated database constraint, and not with a bound of 0."""
+    body = {"publication": "socialist-worker", "number": number, "slug": "sw-zero"}
+    expected = {"number": ["Ensure this value is greater than or equal to 1."]}
+    assert admin_errors(rf, editor, Issue, body) == expected
+    assert editor_api.post(f"{API}issues/", body, format="json").json() == expected
 
 
 def admin_errors(rf: RequestFactory, editor, model, body) -> dict:

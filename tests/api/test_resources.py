@@ -62,6 +62,7 @@ def test_book_page_lists_recommending_articles_and_authors(api, seed):
         {
             "slug": "isaac-deutscher",
             "url": "http://testserver/api/v1/authors/isaac-deutscher/",
+            "web_url": None,
             "name": "Isaac Deutscher",
         }
     ]
