@@ -7,6 +7,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from .cache import errors as cache_errors
+
 
 @csrf_exempt
 @never_cache
@@ -36,5 +38,11 @@ def readyz(request):
         checks["cache"] = f"error: {error.__class__.__name__}"
     ready = all(value == "ok" for value in checks.values())
     return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
+        {
+            "status": "ok" if ready else "unavailable",
+            "checks": checks,
+            # Since this process started: calls answered without the cache (archive.cache).
+            "cache_errors": cache_errors(),
+        },
+        status=200 if ready else 503,
     )

@@ -133,18 +133,15 @@ for database in DATABASES.values():
 
 
 def redis_cache(location: str) -> dict:
-    """A Redis cache that degrades instead of failing: when Redis cannot be reached within
-    a second, django-redis logs the error and answers as a cache that holds nothing, so
-    reads go on from the database and writes still commit (``articles.caching`` retires
-    the generation once Redis is back)."""
+    """A Redis cache that degrades instead of failing (``archive.cache``): when Redis fails
+    a call or does not answer within a second, the error is logged and counted, and the
+    cache answers as one that holds nothing for a few seconds, so reads go on from the
+    database and writes still commit (``articles.caching`` retires the generation once
+    Redis is back)."""
     return {
-        "BACKEND": "django_redis.cache.RedisCache",
+        "BACKEND": "archive.cache.DegradingRedisCache",
         "LOCATION": location,
-        "OPTIONS": {
-            "IGNORE_EXCEPTIONS": True,
-            "SOCKET_CONNECT_TIMEOUT": 1,
-            "SOCKET_TIMEOUT": 1,
-        },
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
     }
 
 

@@ -50,6 +50,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.dispatch import Signal
 
+from archive.cache import errors as cache_errors
+
 from .readers import reads_drafts
 
 GENERATION_KEY = "archive:generation:timed"
@@ -132,8 +134,11 @@ def _schedule(token: str) -> tuple[float | None, float]:
 
 # Set when this process changed the archive but could not store the new tokens (the
 # cache was unreachable): the next use of the cache retires the archive's token first, so
-# the responses cached before the change are not served once the cache is back.
+# the responses cached before the change are not served once the cache is back. Any
+# failed cache call in this process (``archive.cache.errors``) counts as such a sign too:
+# another process may have written meanwhile, and this one may be the next to serve.
 _retirement_pending = threading.Event()
+_cache_errors_retired = 0
 _discarded_writes = ContextVar("discarded_writes", default=False)
 
 # Sent by ``records_changed`` inside the write's transaction, with ``articles``: the ids of
@@ -143,7 +148,7 @@ articles_changed = Signal()
 
 def _tokens(names: list[str]) -> tuple[str, ...]:
     """The current tokens of ``names``, made for those the cache does not hold."""
-    if _retirement_pending.is_set():
+    if _retirement_pending.is_set() or cache_errors() != _cache_errors_retired:
         _retire([GENERATION_KEY])
     found = cache.get_many(names)
     missing = [name for name in names if name not in found]
@@ -417,8 +422,11 @@ def _retire(names: list[str]) -> None:
     # Read back, since a cache that absorbs its errors (settings.redis_cache) says nothing
     # when a write is lost. Another process's newer token also reads back as different:
     # retiring the archive's once more then costs only cache misses.
+    global _cache_errors_retired
+    errors_before = cache_errors()
     check = next(iter(scopes))
     if cache.get(check) == scopes[check]:
         _retirement_pending.clear()
+        _cache_errors_retired = errors_before
     else:
         _retirement_pending.set()

@@ -2,6 +2,7 @@
 (``tests.admin_forms``: every control sent back, textareas with CRLF line ends)."""
 
 import datetime as dt
+import os
 import warnings
 
 import pytest
@@ -10,12 +11,13 @@ from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import UnorderedObjectListWarning
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles.caching import current_generation
 from articles.forms import EditorTextField
+from articles.importing.jobs import job_create
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -23,6 +25,8 @@ from articles.models import (
     Book,
     BookAuthor,
     Image,
+    ImportJob,
+    ImportJobFile,
     Issue,
     Publication,
     ReadingListEntry,
@@ -440,6 +444,34 @@ def test_a_stash_nobody_confirmed_is_deleted_by_a_later_dry_run(editor_client, s
     editor_client.post(ADMIN_IMPORT, {"files": [_upload("new.txt", good)]})
     assert not old.exists()
     assert _stashed(import_stash) == ["0"]
+
+
+def test_an_upload_no_job_holds_is_deleted_once_as_old(editor_client, seed, import_stash):
+    """A process that died between storing the upload and recording its job leaves a
+    folder no job names: a later upload deletes it once it is a day old."""
+    old, recent = import_stash / "jobs" / "died-yesterday", import_stash / "jobs" / "just-now"
+    for folder in (old, recent):
+        folder.mkdir(parents=True)
+        (folder / "0").write_bytes(b"Headline: Left behind")
+    yesterday = (dt.datetime.now() - dt.timedelta(hours=25)).timestamp()
+    os.utime(old / "0", (yesterday, yesterday))
+    good = (SAMPLES_DIR / "2216-when-paris-rose.txt").read_bytes()
+    editor_client.post(ADMIN_IMPORT, {"files": [_upload("new.txt", good)]})
+    assert not old.exists()
+    assert (recent / "0").exists()
+    assert len(_stashed(import_stash)) == 2
+
+
+def test_a_job_that_cannot_be_recorded_keeps_no_upload(seed, editor, import_stash, monkeypatch):
+    def refused(*args, **kwargs):
+        raise DatabaseError("the database went away")
+
+    monkeypatch.setattr(ImportJobFile.objects, "bulk_create", refused)
+    good = (SAMPLES_DIR / "2216-when-paris-rose.txt").read_bytes()
+    with pytest.raises(DatabaseError):
+        job_create(user=editor, uploads=[_upload("a.txt", good), _upload("b.txt", good)])
+    assert _stashed(import_stash) == []
+    assert not ImportJob.objects.exists()
 
 
 @pytest.mark.parametrize("model", ["article", "author", "issue", "book", "topic"])

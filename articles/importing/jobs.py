@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import transaction
@@ -38,6 +39,10 @@ def validate_upload_size(upload) -> None:
             code="file_too_large",
             params={"name": upload.name, "limit": MAX_UPLOAD_BYTES // (1024 * 1024)},
         )
+
+
+# Where uploads wait in the stash: a folder per job.
+JOBS_FOLDER = "jobs"
 
 
 def stash():
@@ -75,24 +80,23 @@ class StashedFile:
 
 def job_create(*, user, uploads: Iterable, dry_run: bool = False, publication: str = ""):
     """A queued job for ``uploads`` (Django's uploaded files), each copied to the stash in
-    chunks as it is read, so no upload is ever whole in memory. If storing one fails, the
-    ones stored before it are deleted and the error goes on."""
+    chunks as it is read, so no upload is ever whole in memory. If storing one, or the
+    job, fails, the files stored are deleted and the error goes on."""
     stash_sweep()
-    folder = f"jobs/{uuid.uuid4().hex}"
+    folder = f"{JOBS_FOLDER}/{uuid.uuid4().hex}"
     files = []
     try:
         for position, upload in enumerate(uploads):
             stored = stash().save(f"{folder}/{position}", upload)
             files.append(ImportJobFile(position=position, name=upload.name, stored=stored))
+        with transaction.atomic():
+            job = ImportJob.objects.create(user=user, dry_run=dry_run, publication=publication)
+            for file in files:
+                file.job = job
+            ImportJobFile.objects.bulk_create(files)
     except Exception:
-        for file in files:
-            stash().delete(file.stored)
+        _delete_stored(file.stored for file in files)
         raise
-    with transaction.atomic():
-        job = ImportJob.objects.create(user=user, dry_run=dry_run, publication=publication)
-        for file in files:
-            file.job = job
-        ImportJobFile.objects.bulk_create(files)
     return job
 
 
@@ -113,7 +117,7 @@ def job_confirm(*, job: ImportJob) -> ImportJob | None:
             for position, file in enumerate(passed)
         )
         job.files.update(stored="")
-    _delete_stored(file for file in stashed if file not in passed)
+    _delete_stored(file.stored for file in stashed if file not in passed)
     return confirmed
 
 
@@ -122,7 +126,7 @@ def job_discard(*, job: ImportJob) -> None:
     with transaction.atomic():
         files = list(ImportJobFile.objects.select_for_update().filter(job=job).stashed())
         ImportJobFile.objects.filter(pk__in=[file.pk for file in files]).update(stored="")
-    _delete_stored(files)
+    _delete_stored(file.stored for file in files)
 
 
 QUEUE_UNREACHABLE = "expected the task queue to take the job, found its broker unreachable"
@@ -202,19 +206,41 @@ def job_report(job: ImportJob) -> ImportReport:
 
 def stash_sweep() -> None:
     """Delete the stashed files of jobs finished ``IMPORT_STASH_MAX_AGE`` ago: dry runs
-    nobody confirmed, and files a worker died before deleting."""
+    nobody confirmed, and files a worker died before deleting; and the folders of uploads
+    that no job holds, as old, which a process died between storing and recording."""
     files = list(ImportJobFile.objects.filter(job__in=ImportJob.objects.stash_expired()).stashed())
     ImportJobFile.objects.filter(pk__in=[file.pk for file in files]).update(stored="")
-    _delete_stored(files)
+    _delete_stored(file.stored for file in files)
+    _sweep_orphans()
 
 
-def _delete_stored(files: Iterable[ImportJobFile]) -> None:
-    """Delete the files' uploads, and each job's folder once it is empty (a local stash
-    has folders; object storage has none to delete)."""
-    folders = set()
-    for file in files:
-        stash().delete(file.stored)
-        folders.add(file.stored.rpartition("/")[0])
+def _sweep_orphans() -> None:
+    if not stash().exists(JOBS_FOLDER):
+        return
+    folders, _ = stash().listdir(JOBS_FOLDER)
+    held = {
+        stored.rpartition("/")[0]
+        for stored in ImportJobFile.objects.stashed().values_list("stored", flat=True)
+    }
+    expired = timezone.now() - settings.IMPORT_STASH_MAX_AGE
+    for name in folders:
+        folder = f"{JOBS_FOLDER}/{name}"
+        if folder in held:
+            continue
+        _, names = stash().listdir(folder)
+        paths = [f"{folder}/{file}" for file in names]
+        if all(stash().get_modified_time(path) < expired for path in paths):
+            _delete_stored(paths, folders=[folder])
+
+
+def _delete_stored(paths: Iterable[str], folders: Iterable[str] = ()) -> None:
+    """Delete the stashed uploads at ``paths``, and each job's folder (theirs and
+    ``folders``) once it is empty (a local stash has folders; object storage has none to
+    delete)."""
+    folders = set(folders)
+    for path in paths:
+        stash().delete(path)
+        folders.add(path.rpartition("/")[0])
     for folder in folders:
         if not any(stash().listdir(folder)):
             stash().delete(folder)
