@@ -46,10 +46,16 @@ def checked_as_the_admin_checks(field: serializers.Field) -> serializers.Field:
     """``field`` with the admin form's rules and messages where DRF's own differ, for what
     DRF checks before ``full_clean()`` runs: blank text is "required", lengths and slugs
     are checked by Django's own validators, and a number or date that does not parse gets
-    the form's message."""
+    the form's message, as does a choice not offered; null is "required" too."""
+    required = forms.Field.default_error_messages["required"]
+    field.error_messages["null"] = required
     if isinstance(field, serializers.CharField):
-        field.error_messages["blank"] = forms.Field.default_error_messages["required"]
+        field.error_messages["blank"] = required
         field.validators = [the_admins_validator(field, check) for check in field.validators]
+    if isinstance(field, serializers.ChoiceField):
+        # DRF fills in ``{input}`` where Django's message has ``%(value)s``.
+        refused = forms.ChoiceField.default_error_messages["invalid_choice"]
+        field.error_messages["invalid_choice"] = refused % {"value": "{input}"}
     if isinstance(field, serializers.IntegerField):
         field.error_messages["invalid"] = forms.IntegerField.default_error_messages["invalid"]
     if isinstance(field, serializers.DateField):
@@ -58,6 +64,7 @@ def checked_as_the_admin_checks(field: serializers.Field) -> serializers.Field:
 
 
 def the_admins_validator(field: serializers.CharField, check):
+    """Django's validator in place of DRF's for the same rule."""
     if isinstance(check, MaxLengthValidator):
         return MaxLengthValidator(check.limit_value)
     if isinstance(field, serializers.SlugField) and isinstance(check, RegexValidator):

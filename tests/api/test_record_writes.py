@@ -203,6 +203,17 @@ def test_reads_stay_public(api, seed, name):
             {"publication": "socialist-worker", "number": 7, "slug": "socialist-worker-2215"},
         ),
         ("author", {"name": "", "slug": "nobody"}),
+        ("author", {"name": None, "slug": "nobody"}),
+        (
+            "article",
+            {
+                "issue": "socialist-worker-2215",
+                "headline": "H",
+                "slug": "h",
+                "body": "B",
+                "status": "bogus",
+            },
+        ),
         ("author", {"name": "N" * 201, "slug": "s" * 201}),
         ("author", {"name": "Someone", "slug": "not a slug"}),
         ("book", {"title": "", "slug": "untitled", "isbn": "9" * 14, "volume": -1}),
