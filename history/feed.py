@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import (
     Case,
@@ -371,9 +372,36 @@ def record_changes(
             for pk in sorted(ids):
                 key = (type_, pk)
                 emitted += compare(latest.get((feed, *key)), current.get(key), key, now)
-        events += emitted + _shown_through(feed, emitted, keys, related, latest, now)
+        shown = related
+        if neighbours := _issue_neighbours(feed, emitted):
+            latest |= _latest(neighbours, now)
+            shown = merged(related, neighbours)
+        events += emitted + _shown_through(feed, emitted, keys, shown, latest, now)
     Event.objects.bulk_create(events, batch_size=500)
     return len(events)
+
+
+def _issue_neighbours(feed, emitted: list[Event]) -> dict[str, set[int]]:
+    """The issues whose ``previous`` or ``next`` an issue's event in ``emitted`` changes
+    (it appeared, went, or was renumbered there): its neighbours by number in its
+    publication, among the issues ``feed`` shows. An issue being deleted is still a row
+    here; one renumbered is found at its new number only."""
+    ids = {event.object_id for event in emitted if event.type == Type.ISSUE}
+    if not ids:
+        return {}
+    shown = Issue.objects.all()
+    if feed == Event.Feed.READERS:
+        shown = shown.for_reader(AnonymousUser())
+    same_publication = shown.filter(publication_id=OuterRef("publication_id")).values("pk")
+    before = same_publication.filter(number__lt=OuterRef("number")).order_by("-number")
+    after = same_publication.filter(number__gt=OuterRef("number")).order_by("number")
+    rows = (
+        Issue.objects.filter(pk__in=ids)
+        .annotate(before=Subquery(before[:1]), after=Subquery(after[:1]))
+        .values_list("before", "after")
+    )
+    found = {pk for pair in rows for pk in pair if pk is not None} - ids
+    return {Type.ISSUE: found} if found else {}
 
 
 def _shown_through(feed, emitted, keys, related, latest, now) -> list[Event]:

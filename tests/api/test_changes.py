@@ -296,8 +296,47 @@ def test_an_issue_added_changed_and_deleted_in_the_admin(admin_client, readers, 
     assert admin_client.post(change_url, {**form, "date": "2010-08-24"}).status_code == 302
     delete_url = f"/admin/articles/issue/{issue.pk}/delete/"
     assert admin_client.post(delete_url, {"post": "yes"}).status_code == 302
-    expected = [(action, "issue", "sw-2216") for action in ("created", "updated", "deleted")]
+    neighbour = ("updated", "issue", "socialist-worker-2215")
+    expected = [
+        ("created", "issue", "sw-2216"),
+        neighbour,
+        ("updated", "issue", "sw-2216"),
+        neighbour,
+        ("deleted", "issue", "sw-2216"),
+        neighbour,
+    ]
     assert readers.new() == staff.new() == expected
+
+
+def test_an_issue_that_appears_or_goes_updates_its_neighbours(editor_api, readers, staff):
+    """Their ``previous`` and ``next`` name it, or no longer do."""
+    body = {"publication": "socialist-worker", "number": 2216}
+    assert editor_api.post("/api/v1/issues/", body, format="json").status_code == 201
+    seed_issue = "socialist-worker-2215"
+    appeared = [("created", "issue", "socialist-worker-2216"), ("updated", "issue", seed_issue)]
+    assert readers.new() == staff.new() == appeared
+    assert editor_api.get(f"/api/v1/issues/{seed_issue}/").json()["next"]["number"] == 2216
+    assert editor_api.delete("/api/v1/issues/socialist-worker-2216/").status_code == 204
+    went = [("deleted", "issue", "socialist-worker-2216"), ("updated", "issue", seed_issue)]
+    assert readers.new() == staff.new() == went
+
+
+def test_an_issue_readers_come_to_see_updates_its_neighbours_for_them(editor_api, readers, staff):
+    """An issue holding only a draft is staff's alone; its article's publication shows it
+    to readers, between its neighbours."""
+    issue = {"publication": "socialist-worker", "number": 2216}
+    assert editor_api.post("/api/v1/issues/", issue, format="json").status_code == 201
+    draft = {**NEW_ARTICLE, "issue": "socialist-worker-2216", "status": "draft"}
+    draft["published_at"] = None
+    response = editor_api.post("/api/v1/articles/", draft, format="json")
+    assert response.status_code == 201, response.content
+    readers.new(), staff.new()
+    slug = response.json()["slug"]
+    published = {"status": "published", "published_at": "2010-08-24T10:00:00+01:00"}
+    assert (
+        editor_api.patch(f"/api/v1/articles/{slug}/", published, format="json").status_code == 200
+    )
+    assert ("updated", "issue", "socialist-worker-2215") in readers.new("issue")
 
 
 @pytest.mark.parametrize(
@@ -330,7 +369,9 @@ def test_records_created_changed_and_deleted_through_the_api(
     assert editor_api.patch(url, change, format="json").status_code == 200
     assert editor_api.delete(url).status_code == 204
     expected = [(action, type_, key) for action in ("created", "updated", "deleted")]
-    assert readers.new(type_) == staff.new(type_) == expected
+    # An issue's neighbours are updated with it (test_an_issue_that_appears_or_goes…).
+    assert [event for event in readers.new(type_) if event[2] == key] == expected
+    assert [event for event in staff.new(type_) if event[2] == key] == expected
 
 
 def test_images_on_their_own_admin_page(admin_client, readers, staff):

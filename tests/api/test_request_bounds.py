@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.test import Client
 from rest_framework.authtoken.models import Token
 
 ARTICLES = "/api/v1/articles/"
@@ -41,16 +42,17 @@ def test_too_many_parameters_is_400_naming_the_limit(client, seed, settings):
 @pytest.mark.parametrize(
     "url", ["/api/v1/feeds/articles.rss", "/api/v1/feeds/authors/esme-choonara.atom"]
 )
-def test_a_post_to_a_feed_is_405(client, seed, url):
-    response = client.post(url)
+def test_a_post_to_a_feed_is_405(seed, url):
+    # As a browser's cross-site form would post it: without a CSRF token.
+    response = Client(enforce_csrf_checks=True).post(url)
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"
     assert response.json() == {"detail": 'Method "POST" not allowed.'}
 
 
 @pytest.mark.parametrize("url", ["/healthz", "/readyz"])
-def test_a_post_to_a_health_check_is_405(client, db, url):
-    response = client.post(url)
+def test_a_post_to_a_health_check_is_405(db, url):
+    response = Client(enforce_csrf_checks=True).post(url)
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"
 
