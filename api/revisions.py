@@ -125,7 +125,8 @@ class ArticleRevisionViewSet(viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [ReadsDrafts]
     serializer_class = RevisionListSerializer
-    lookup_value_regex = r"\d+"
+    # Ids past 18 digits, beyond the database's integers, route nowhere: a 404.
+    lookup_value_regex = r"\d{1,18}"
     filter_backends = []
 
     def get_serializer_class(self):

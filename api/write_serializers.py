@@ -24,6 +24,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
 
+from articles.forms import with_lf_line_ends
 from articles.importing.records import IMAGE_EDITED_COLUMNS
 from articles.models import Article, Author, Book, Image, Issue, Publication, Topic
 from articles.validators import validate_image_file
@@ -32,6 +33,14 @@ from . import serializers as shapes
 from .fields import ArchiveSlugRelatedField
 
 SLUG_HELP = "Left out on create, made from the {source} with Django's `slugify`."
+
+
+class TextBoxField(serializers.CharField):
+    """A multi-line text with LF line ends, as the admin's text boxes store it
+    (``articles.forms.EditorTextField``): the body's blocks and HTML are made from lines."""
+
+    def to_internal_value(self, data):
+        return with_lf_line_ends(super().to_internal_value(data))
 
 
 def each_author_once(authors: list[Author]) -> list[Author]:
@@ -46,9 +55,12 @@ def checked_as_the_admin_checks(field: serializers.Field) -> serializers.Field:
     """``field`` with the admin form's rules and messages where DRF's own differ, for what
     DRF checks before ``full_clean()`` runs: blank text is "required", lengths and slugs
     are checked by Django's own validators, and a number or date that does not parse gets
-    the form's message, as does a choice not offered; null is "required" too."""
+    the form's message, as does a choice not offered; null, where an empty value is
+    refused, is "required" too."""
     required = forms.Field.default_error_messages["required"]
-    field.error_messages["null"] = required
+    if not getattr(field, "allow_blank", False):
+        # Where the admin would take an empty box, null is not "required" but refused.
+        field.error_messages["null"] = required
     if isinstance(field, serializers.CharField):
         field.error_messages["blank"] = required
         field.validators = [the_admins_validator(field, check) for check in field.validators]
@@ -60,6 +72,8 @@ def checked_as_the_admin_checks(field: serializers.Field) -> serializers.Field:
         field.error_messages["invalid"] = forms.IntegerField.default_error_messages["invalid"]
     if isinstance(field, serializers.DateField):
         field.error_messages["invalid"] = forms.DateField.default_error_messages["invalid"]
+    if isinstance(field, serializers.DateTimeField):
+        field.error_messages["invalid"] = forms.DateTimeField.default_error_messages["invalid"]
     return field
 
 
@@ -86,6 +100,8 @@ class RecordWriteSerializer(serializers.ModelSerializer):
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.TextField):
+            field_class = TextBoxField
         if isinstance(model_field, models.IntegerField):
             # The column's range on every database (SQLite would allow any 64-bit value
             # where PostgreSQL refuses it), so the schema is the same on both.
@@ -328,7 +344,7 @@ class ImageWriteSerializer(RecordWriteSerializer):
     "the books it names by slug."
 )
 class ReadingListEntryWriteSerializer(serializers.Serializer):
-    text = serializers.CharField(
+    text = TextBoxField(
         trim_whitespace=False, help_text="The entry exactly as the reading list prints it."
     )
     books = ArchiveSlugRelatedField(
@@ -365,7 +381,7 @@ class ReadingListGroupWriteSerializer(serializers.Serializer):
 )
 class ReadingListWriteSerializer(serializers.Serializer):
     groups = ReadingListGroupWriteSerializer(many=True, help_text="In order; [] empties the list.")
-    note = serializers.CharField(
+    note = TextBoxField(
         allow_blank=True,
         required=False,
         trim_whitespace=False,

@@ -20,6 +20,11 @@ class ImageUploadField(forms.ImageField):
         return super().to_python(data)
 
 
+def with_lf_line_ends(text: str) -> str:
+    """``text`` with CRLF and lone CR line ends made LF, as the archive stores text."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 class EditorTextField(forms.CharField):
     """A text box's value with LF line ends, as the archive stores text.
 
@@ -29,8 +34,7 @@ class EditorTextField(forms.CharField):
     """
 
     def to_python(self, value):
-        value = super().to_python(value)
-        return value.replace("\r\n", "\n").replace("\r", "\n")
+        return with_lf_line_ends(super().to_python(value))
 
 
 class FittedTextarea(AdminTextareaWidget):

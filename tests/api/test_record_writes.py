@@ -204,6 +204,7 @@ def test_reads_stay_public(api, seed, name):
         ),
         ("author", {"name": "", "slug": "nobody"}),
         ("author", {"name": None, "slug": "nobody"}),
+        ("issue", {"publication": "socialist-worker", "number": 2216, "date": "someday"}),
         (
             "article",
             {
@@ -243,6 +244,19 @@ def test_validation_errors_are_the_admins(editor_api, seed, rf, editor, name, bo
     assert response.status_code == 400
     assert response.json() == admin_errors(rf, editor, resource.model, body)
     assert snapshot(resource.model) == before
+
+
+def test_a_date_time_that_does_not_parse_gets_the_forms_message(editor_api, seed):
+    """The admin splits it in two boxes; the API takes it whole, with the message a whole
+    date-time field gives."""
+    body = {"published_at": "17 August 2010"}
+    response = editor_api.patch(f"{API}articles/{SEED}/", body, format="json")
+    assert response.json() == {"published_at": ["Enter a valid date/time."]}
+
+
+def test_null_text_where_empty_is_allowed_is_refused_as_null(editor_api, seed):
+    response = editor_api.patch(f"{API}authors/duncan-hallas/", {"bio": None}, format="json")
+    assert response.json() == {"bio": ["This field may not be null."]}
 
 
 @pytest.mark.parametrize("number", [0, -3])
@@ -290,6 +304,27 @@ def test_text_is_stored_as_sent(editor_api, seed):
     response = editor_api.patch(f"{API}authors/duncan-hallas/", {"bio": bio}, format="json")
     assert response.status_code == 200
     assert Author.objects.get(slug="duncan-hallas").bio == bio
+
+
+def test_line_ends_are_stored_as_the_admins_text_boxes_store_them(editor_api, seed):
+    """CRLF and CR become LF in every multi-line text, as in the admin: the body's blocks
+    and HTML are made from its lines."""
+    body = {
+        "body": "One.\r\n\r\n## Head\r\rTwo.",
+        "reading_list": {
+            "groups": [{"heading": "Try:", "entries": [{"text": "My Life,\r\nTrotsky"}]}],
+            "note": "All at\r\nBookmarks",
+        },
+    }
+    response = editor_api.patch(f"{API}articles/{SEED}/", body, format="json")
+    assert response.status_code == 200, response.content
+    article = response.json()
+    assert article["body"] == "One.\n\n## Head\n\nTwo."
+    assert [block["text"] for block in article["blocks"]] == ["One.", "Head", "Two."]
+    assert article["reading_list"]["groups"][0]["entries"][0]["text"] == "My Life,\nTrotsky"
+    assert article["reading_list"]["note"] == "All at\nBookmarks"
+    bio = editor_api.patch(f"{API}authors/duncan-hallas/", {"bio": "A\r\nB"}, format="json")
+    assert bio.json()["bio"] == "A\nB"
 
 
 def test_a_book_is_written_with_its_authors_in_order(editor_api, seed):

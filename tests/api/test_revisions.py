@@ -108,6 +108,14 @@ def test_revisions_permission_matrix(revised, api, django_user_model, suffix):
     assert writer_client.get(url.replace("trotskys-socialism", "nothing")).status_code == 404
 
 
+@pytest.mark.parametrize("revision", [2**63, 10**20])
+def test_a_revision_id_past_the_databases_integers_is_a_404(revised, editor_api, revision):
+    """Not a 500 from SQLite, which cannot take the number."""
+    response = editor_api.get(f"/api/v1/articles/trotskys-socialism/revisions/{revision}/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+
+
 def test_another_articles_revision_is_a_404(revised, editor_api):
     other = Article.objects.create(
         issue=Article.objects.get().issue, headline="Other", slug="other", body="x"
