@@ -15,8 +15,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
+from rest_framework.test import APIClient
 
 from articles.models import Article
+from tests.api.utils import NEW_ARTICLE
 from tests.factories import ArticleFactory
 
 SCRIPT = Path(__file__).resolve().parent / "generated_client" / "read_archive.py"
@@ -63,7 +66,8 @@ def generated_client(tmp_path, live_server, seed, unthrottled):
     return tmp_path
 
 
-def test_a_typed_script_reads_the_archive_anonymously(generated_client, live_server):
+def test_a_typed_script_reads_the_archive_anonymously(generated_client, live_server, settings):
+    settings.CHANGES_FEED_DELAY = 0
     ArticleFactory.create_batch(4)
     ArticleFactory(status=Article.Status.DRAFT, published_at=None)
 
@@ -87,3 +91,12 @@ def test_a_typed_script_reads_the_archive_anonymously(generated_client, live_ser
     assert read["issue"] == 2215
     assert read["authors"] == ["Esme Choonara"]
     assert "<h2>An inspiration for today</h2>" in read["page"]
+    assert ["created", "article", "trotskys-socialism"] in read["changes"]
+
+    editor = APIClient()
+    editor.force_authenticate(User.objects.create_superuser("editor-for-the-feed"))
+    assert editor.post("/api/v1/articles/", NEW_ARTICLE, format="json").status_code == 201
+    script = [sys.executable, SCRIPT.name, live_server.url, read["cursor"]]
+    since = json.loads(run(*script, cwd=generated_client))
+    assert ["created", "article", NEW_ARTICLE["slug"]] in since["changes"]
+    assert ["created", "article", "trotskys-socialism"] not in since["changes"]

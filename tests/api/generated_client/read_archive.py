@@ -1,22 +1,42 @@
 """A front end's first script, written against the generated client alone: it lists
-the articles, searches, walks the list by cursor and renders the seed's page, as an
-anonymous reader, and prints what it read as JSON. Run: ``python read_archive.py URL``."""
+the articles, searches, walks the list by cursor, renders the seed's page and reads the
+change feed after a cursor (from its start without one), as an anonymous reader, and
+prints what it read as JSON. Run: ``python read_archive.py URL [CURSOR]``."""
 
 import json
 import sys
 
 from archive_client import Client
 from archive_client.api.articles import articles_list, articles_retrieve
+from archive_client.api.changes import changes_list
 from archive_client.models import (
     ArticleDetail,
     ArticlesListFieldsItem,
     ArticlesListOrderingItem,
+    ChangePage,
     PaginatedArticleListList,
 )
-from archive_client.types import Unset
+from archive_client.types import UNSET, Unset
 
 
-def main(base_url: str) -> dict[str, object]:
+def changes_since(client: Client, since: str | None) -> tuple[list[list[str]], str | None]:
+    """Every event after ``since``, as [action, type, slug or id], and the cursor to come
+    back with, as a mirror keeps it."""
+    events: list[list[str]] = []
+    cursor = since
+    while True:
+        page = changes_list.sync(client=client, since=cursor or UNSET)
+        assert isinstance(page, ChangePage)
+        events += [
+            [event.action.value, event.type_.value, event.slug or str(event.id)]
+            for event in page.results
+        ]
+        cursor = page.cursor
+        if not page.more:
+            return events, cursor
+
+
+def main(base_url: str, since: str | None = None) -> dict[str, object]:
     client = Client(base_url=base_url, raise_on_unexpected_status=True)
 
     listed = articles_list.sync(client=client, page_size=5)
@@ -54,6 +74,7 @@ def main(base_url: str) -> dict[str, object]:
         f"<h2>{block.text}</h2>" if block.type_ == "heading" else f"<p>{block.text}</p>"
         for block in blocks
     )
+    changes, cursor = changes_since(client, since)
     return {
         "count": listed.count,
         "highlights": highlights,
@@ -62,8 +83,10 @@ def main(base_url: str) -> dict[str, object]:
         "issue": issue.number,
         "authors": [author.name for author in authors],
         "page": page_html,
+        "changes": changes,
+        "cursor": cursor,
     }
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1])))
+    print(json.dumps(main(*sys.argv[1:3])))
