@@ -251,7 +251,11 @@ def record_writes(kind, write, detail, example, *, needed_by=""):
         "destroy": extend_schema(
             description=f"Delete {a} {kind}: {who.format('delete')}.{conflict} " + IF_MATCH_NOTE,
             parameters=[IF_MATCH],
-            responses={204: None, 409: CONFLICT, 412: PRECONDITION_FAILED},
+            responses={
+                204: None,
+                **({409: CONFLICT} if needed_by else {}),
+                412: PRECONDITION_FAILED,
+            },
         ),
     }
 
