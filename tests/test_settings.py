@@ -14,6 +14,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "archive.example.org",
     "CSRF_TRUSTED_ORIGINS": "https://archive.example.org",
     "AWS_STORAGE_BUCKET_NAME": "archive-media",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/1",
 }
 
 
@@ -43,6 +44,13 @@ def test_production_settings_pass_the_deploy_checks():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_without_a_task_queue_is_warned_of():
+    environ = {key: value for key, value in PRODUCTION.items() if key != "CELERY_BROKER_URL"}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **environ)
+    assert result.returncode != 0
+    assert "archive.W001" in result.stderr + result.stdout
 
 
 def test_development_defaults(settings):
