@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from articles.caching import current_generation
 from articles.forms import EditorTextField
-from articles.importing.jobs import job_create
+from articles.importing.jobs import job_create, job_run
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -443,6 +443,20 @@ def test_a_stash_nobody_confirmed_is_deleted_by_a_later_dry_run(editor_client, s
     [old] = [path.parent for path in import_stash.rglob("*") if path.is_file()]
     editor_client.post(ADMIN_IMPORT, {"files": [_upload("new.txt", good)]})
     assert not old.exists()
+    assert _stashed(import_stash) == ["0"]
+
+
+def test_a_stash_nobody_confirmed_is_deleted_when_a_later_job_finishes(seed, editor, import_stash):
+    """Workers sweep as well, so old stashes go though nobody uploads again."""
+    good = (SAMPLES_DIR / "2216-when-paris-rose.txt").read_bytes()
+    with time_machine.travel(dt.timedelta(hours=-25)):
+        old = job_create(user=editor, uploads=[_upload("old.txt", good)], dry_run=True)
+        job_run(job_id=old.pk)
+    with time_machine.travel(dt.timedelta(hours=-2)):
+        new = job_create(user=editor, uploads=[_upload("new.txt", good)], dry_run=True)
+    assert len(_stashed(import_stash)) == 2
+    job_run(job_id=new.pk)
+    assert ImportJobFile.objects.get(job=old).stored == ""
     assert _stashed(import_stash) == ["0"]
 
 

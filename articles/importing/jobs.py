@@ -186,6 +186,8 @@ def job_run(*, job_id: int) -> None:
         job.save(update_fields=["status", "finished_at"])
     if not job.dry_run:
         job_discard(job=job)
+    # Workers sweep too, so old stashes go though nobody uploads again.
+    stash_sweep()
 
 
 def job_fail(*, job_id: int, error: str) -> None:
