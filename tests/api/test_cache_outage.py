@@ -1,11 +1,13 @@
 """Redis unreachable: the archive degrades to the database instead of failing."""
 
+import io
 import logging
 import socketserver
 import threading
 from contextlib import contextmanager
 
 import pytest
+from django.core.management import call_command
 
 from archive import cache as degrading_cache
 from articles import caching
@@ -47,6 +49,15 @@ def test_an_edit_commits_and_an_import_runs(editor_api, seed, redis_down):
     page = SAMPLES_DIR / "2216-when-paris-rose.txt"
     assert import_file(name=page.name, data=page.read_bytes()).error is None
     assert Article.objects.filter(issue__number=2216).exists()
+
+
+def test_import_archive_runs_to_its_summary(seed, redis_down, tmp_path):
+    for page in ("2216-when-paris-rose.txt", "2284-winter-of-discontent.txt"):
+        (tmp_path / page).write_bytes((SAMPLES_DIR / page).read_bytes())
+    out = io.StringIO()
+    call_command("import_archive", str(tmp_path), stdout=out)
+    assert "2 imported, 0 failed" in out.getvalue()
+    assert Article.objects.filter(issue__number__in=[2216, 2284]).count() == 2
 
 
 def test_the_edit_retires_the_cached_responses_once_redis_is_back(api, editor_api, seed):
