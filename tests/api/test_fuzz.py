@@ -340,6 +340,16 @@ def test_anonymous_reads_conform_to_the_schema_in_production(case, data, archive
     call_in_production(case, data, archive, production)
 
 
+@schema.include(method="GET").parametrize()
+@schema.given(data=st.data())
+@PRODUCTION_FUZZ_SETTINGS
+@pytest.mark.django_db
+def test_editor_reads_conform_to_the_schema_in_production(case, data, archive, production):
+    """An editor's reads, drafts and revisions included, in production mode."""
+    case.headers = {**(case.headers or {}), "Authorization": f"Token {EDITOR_TOKEN}"}
+    call_in_production(case, data, archive, production)
+
+
 @schema.exclude(method="GET").parametrize()
 @schema.given(data=st.data())
 @PRODUCTION_FUZZ_SETTINGS
