@@ -217,9 +217,11 @@ def stash_sweep() -> None:
 
 
 def _sweep_orphans() -> None:
-    if not stash().exists(JOBS_FOLDER):
+    try:
+        folders, _ = stash().listdir(JOBS_FOLDER)
+    except FileNotFoundError:
+        # A local stash that has held no upload yet (object storage lists none instead).
         return
-    folders, _ = stash().listdir(JOBS_FOLDER)
     held = {
         stored.rpartition("/")[0]
         for stored in ImportJobFile.objects.stashed().values_list("stored", flat=True)
