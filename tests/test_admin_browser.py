@@ -60,6 +60,7 @@ def test_editor_corrects_a_headline_and_extends_the_reading_list(logged_in_page,
                 {
                     "slug": "leon-trotsky-jr",
                     "url": f"{api}/authors/leon-trotsky-jr/",
+                    "web_url": None,
                     "name": "Leon Trotsky Jr",
                 }
             ],
