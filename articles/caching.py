@@ -136,7 +136,9 @@ def _schedule(token: str) -> tuple[float | None, float]:
 # cache was unreachable): the next use of the cache retires the archive's token first, so
 # the responses cached before the change are not served once the cache is back. Any
 # failed cache call in this process (``archive.cache.errors``) counts as such a sign too:
-# another process may have written meanwhile, and this one may be the next to serve.
+# another process may have written meanwhile, and this one may be the next to serve. A
+# writer that is gone is covered by its note in the database
+# (``retire_what_writes_could_not``).
 _retirement_pending = threading.Event()
 _cache_errors_retired = 0
 _discarded_writes = ContextVar("discarded_writes", default=False)
@@ -310,7 +312,7 @@ def _pages_showing(
 # What records_changed() knows how to follow: a change of any other kind retires all.
 _CHANGED_KINDS = ("article", "author", "book", "issue", "image", "reading_group", "reading_entry")
 # Rows no cached answer shows: their writes retire nothing.
-_UNSHOWN = ("importjob", "importjobfile", "articledocument")
+_UNSHOWN = ("importjob", "importjobfile", "articledocument", "pendingcacheretirement")
 
 
 def _row_changes(row):
@@ -394,8 +396,18 @@ def retire_after_relation_change(sender, instance, action, model, pk_set, **_sig
 
 
 def _retire_now_and_at_commit(names: list[str]) -> None:
-    _retire(names)
-    transaction.on_commit(lambda: _retire(names))
+    _retire(names, noted=True)
+    transaction.on_commit(lambda: _retire(names, noted=True))
+
+
+def retire_what_writes_could_not() -> None:
+    """Retire every cached answer if a write, in any process, could not retire its own
+    (``PendingCacheRetirement``); once the cache keeps the new token, the notes go."""
+    from .models import PendingCacheRetirement
+
+    noted = PendingCacheRetirement.objects.order_by("-pk").values_list("pk", flat=True).first()
+    if noted is not None and _retire([GENERATION_KEY]):
+        PendingCacheRetirement.objects.filter(pk__lte=noted).delete()
 
 
 @contextmanager
@@ -410,9 +422,11 @@ def writes_rolled_back():
         _discarded_writes.reset(token)
 
 
-def _retire(names: list[str]) -> None:
+def _retire(names: list[str], *, noted: bool = False) -> bool:
     """Replace the tokens of ``names``: pages first, then the archive's or the lists',
-    which is read back."""
+    which is read back; whether the cache kept it. A write's retirement that the cache
+    did not keep is ``noted`` in the database, in the write's transaction, for
+    ``retire_what_writes_could_not``."""
     tokens = {name: _new_token() for name in names}
     pages = {name: token for name, token in tokens.items() if name.startswith(PAGE_KEY)}
     if pages:
@@ -428,5 +442,10 @@ def _retire(names: list[str]) -> None:
     if cache.get(check) == scopes[check]:
         _retirement_pending.clear()
         _cache_errors_retired = errors_before
-    else:
-        _retirement_pending.set()
+        return True
+    _retirement_pending.set()
+    if noted:
+        from .models import PendingCacheRetirement
+
+        PendingCacheRetirement.objects.create()
+    return False

@@ -943,6 +943,21 @@ class ArticleDocument(models.Model):
         return f"Rendered article {self.article_id}"
 
 
+class PendingCacheRetirement(models.Model):
+    """A write whose retirement of the cached API answers could not reach the cache (Redis
+    was down), noted in the write's own transaction: the first readiness check that finds
+    the cache back retires every cached answer (``articles.caching``), whichever process
+    wrote and whether or not it is still running."""
+
+    noted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("id",)
+
+    def __str__(self):
+        return f"Cache retirement pending since {self.noted_at:%Y-%m-%d %H:%M:%S}"
+
+
 def _public_unless_only_drafts(articles) -> Q:
     """The condition that a record linked to ``articles`` (a queryset correlated with it by
     ``OuterRef``) is public: one of them is published, or there are none."""

@@ -12,6 +12,7 @@ from articles.models import (
     ImportJob,
     ImportJobFile,
     Issue,
+    PendingCacheRetirement,
     Topic,
     body_blocks,
     body_html,
@@ -117,9 +118,11 @@ def test_body_blocks_and_html():
 
 def test_every_model_has_a_readable_str(seed, editor):
     """``__str__`` says what the record is, never 'Object (1)'. The seed holds a record of
-    every kind but an import job's, which is made here as an upload makes it, and a topic,
-    which only editors give (imports never invent one)."""
+    every kind but an import job's, which is made here as an upload makes it, a topic,
+    which only editors give (imports never invent one), and a cache retirement's note,
+    which only a write during a cache outage leaves."""
     Topic.objects.create(name="Marxism", slug="marxism")
+    PendingCacheRetirement.objects.create()
     job = ImportJob.objects.create(user=editor)
     ImportJobFile.objects.create(job=job, position=0, name="2215.json")
     for model in apps.get_app_config("articles").get_models():

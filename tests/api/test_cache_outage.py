@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from archive import cache as degrading_cache
 from articles import caching
-from articles.models import Article
+from articles.models import Article, PendingCacheRetirement
 from tests.api.utils import redis_at
 from tests.conftest import SAMPLES_DIR
 from tests.importing.conftest import import_file
@@ -138,6 +138,27 @@ def test_every_process_that_met_the_outage_retires_the_cache_once_redis_is_back(
         with redis_at(CLOSED_PORT):
             assert api.get(SEED).status_code == 200
             with monkeypatch.context() as elsewhere:
-                elsewhere.setattr(caching, "_retire", lambda names: None)
+                elsewhere.setattr(caching, "_retire", lambda names, noted=False: True)
                 editor_api.patch(SEED, {"headline": "Corrected elsewhere"}, format="json")
         assert api.get(SEED).json()["headline"] == "Corrected elsewhere"
+
+
+def test_an_edit_whose_process_is_gone_is_retired_by_the_first_readiness_check(
+    api, editor_api, seed, monkeypatch
+):
+    """The editing process noted in the database that it could not retire the cached
+    answers; a process that never met the outage learns of it from the note."""
+    with redis_at():
+        assert api.get(SEED).json()["headline"] == "Trotsky’s socialism"
+        with redis_at(CLOSED_PORT):
+            editor_api.patch(SEED, {"headline": "Corrected while Redis was down"}, format="json")
+        assert PendingCacheRetirement.objects.exists()
+        # From here on, a process that met nothing of the outage.
+        monkeypatch.setattr(caching, "_cache_errors_retired", degrading_cache.errors())
+        caching._retirement_pending.clear()
+        assert api.get(SEED).json()["headline"] == "Trotsky’s socialism"
+
+        readiness = api.get("/readyz")
+        assert readiness.status_code == 200, readiness.json()
+        assert api.get(SEED).json()["headline"] == "Corrected while Redis was down"
+        assert not PendingCacheRetirement.objects.exists()
