@@ -15,6 +15,8 @@ from rest_framework.renderers import BrowsableAPIRenderer
 
 API_PREFIX = "/api/"
 MESSAGES = {
+    # Django's own refusals, e.g. of a host not in ALLOWED_HOSTS: DRF's 400s are JSON.
+    400: "Bad request.",
     404: "Not found.",
     405: 'Method "{method}" not allowed.',
     500: "A server error occurred.",
@@ -22,7 +24,7 @@ MESSAGES = {
 
 
 class JsonApiErrorsMiddleware:
-    """Turns a 404, 405 or 500 under ``/api/`` that is not JSON into DRF's JSON shape,
+    """Turns a 400, 404, 405 or 500 under ``/api/`` that is not JSON into DRF's JSON shape,
     ``{"detail": …}``, keeping a 405's ``Allow`` header. The browsable API's HTML, which
     a client asks for (``?format=api`` or a browser's ``Accept``), passes untouched."""
 

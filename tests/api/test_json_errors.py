@@ -1,4 +1,5 @@
-"""Every 404 and 405 under ``/api/`` is JSON, in development (``DEBUG``) as in production."""
+"""Every 400, 404, 405 and 500 under ``/api/`` is JSON, in development (``DEBUG``) as in
+production."""
 
 import pytest
 from django.test import Client
@@ -62,6 +63,14 @@ def test_json_404_carries_cors_headers(db, settings):
     response = Client().get("/api/v1/nope/", HTTP_ORIGIN="https://www.example.org")
     assert response.status_code == 404
     assert response["Access-Control-Allow-Origin"] == "https://www.example.org"
+
+
+def test_a_host_the_archive_does_not_serve_is_a_json_400(db, debug):
+    """Django refuses it (``ALLOWED_HOSTS``) with its HTML 400 page; under the API, JSON."""
+    response = Client().get("/api/v1/articles/", HTTP_HOST="archive.attacker.example")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Bad request."}
 
 
 def test_500_under_the_api_is_json(db, debug, monkeypatch):
