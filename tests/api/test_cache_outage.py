@@ -21,6 +21,14 @@ SEED = "/api/v1/articles/trotskys-socialism/"
 CLOSED_PORT = "redis://127.0.0.1:1/0"
 
 
+@pytest.fixture(autouse=True)
+def no_server_resting(monkeypatch):
+    """Each test meets its outages afresh: a server an earlier test made rest
+    (``archive.cache.REST_SECONDS``) would otherwise be skipped without an error, and a
+    test's outage would go unnoticed."""
+    monkeypatch.setattr(degrading_cache, "_resting_until", {})
+
+
 @pytest.fixture
 def redis_down():
     with redis_at(CLOSED_PORT):
