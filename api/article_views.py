@@ -1,6 +1,7 @@
 """The articles' viewset: lists, search, counts, citations, related articles and
 revisions, over the same visibility rules and filters as every other resource."""
 
+from django.core.validators import slug_re
 from django.db.models import F
 from django.http import Http404
 from django.utils.functional import cached_property
@@ -11,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from articles.caching import page_scope
 from articles.models import Article
 from articles.readers import reads_drafts
 
@@ -161,6 +163,21 @@ class ArticleViewSet(
             self.request.accepted_renderer = JSONRenderer()
             self.request.accepted_media_type = JSONRenderer.media_type
         return response
+
+    @property
+    def cache_page(self) -> str | None:
+        """A list of one issue's or one author's articles is keyed by that issue's or
+        author's page token rather than the lists': a write that changes one of its rows,
+        or moves a row into or out of it, also changes that page, which lists the same
+        articles, and retires its token (``articles.caching``). Other writes, an import
+        of other issues or an edit elsewhere, leave it cached."""
+        if self.action != "list":
+            return super().cache_page
+        for kind in ("issue", "author"):
+            slugs = self.request.query_params.getlist(kind)
+            if len(slugs) == 1 and slug_re.match(slugs[0]):
+                return page_scope(kind, slugs[0])
+        return None
 
     @cached_property
     def full_text_listed(self) -> bool:

@@ -137,9 +137,10 @@ class ArchiveViewSetMixin:
     @property
     def cache_page(self) -> str | None:
         """The token name of the detail page asked for, which only writes that show on it
-        retire; None for lists, other actions and pages without tokens of their own,
-        which every write retires. A key spelt otherwise than the archive spells it
-        (``012`` for image 12) has none: no write would retire it."""
+        retire; None for lists (but ``ArticleViewSet.cache_page``), other actions and
+        pages without tokens of their own, which every write retires. A key spelt
+        otherwise than the archive spells it (``012`` for image 12) has none: no write
+        would retire it."""
         kind = self.queryset.model._meta.model_name
         lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
         if self.action != "retrieve" or kind not in PAGE_KINDS or lookup is None:

@@ -11,7 +11,10 @@ token that still has answers stored. Every answer is keyed by
   what they changed retire everything;
 - the lists' token, which every write replaces: lists, counts and every answer other
   than a detail page (below) are keyed by it, since a write can add, remove, reorder or
-  rename rows of any list (filters and searches reach across relations);
+  rename rows of any list (filters and searches reach across relations). A list of one
+  issue's or one author's articles is the exception: it is keyed by that issue's or
+  author's page token instead (below), since every write that changes it changes that
+  page too;
 - for the detail of an article, author, book, issue, publication or image, its page's
   token (``page_scope``), which a write replaces when the page shows what it changed
   (``records_changed``): an article's page shows its issue, authors, images, reading
@@ -20,9 +23,10 @@ token that still has answers stored. Every answer is keyed by
   neighbours in its publication.
 
 So an edit or an import batch retires the lists and the pages of what it touched, and
-leaves every other detail cached. Saves and deletes find their rows' pages through
-signals (``articles.apps``); bulk writes (the importer, bulk actions) name what they
-touched. A row of a kind not described here retires everything.
+leaves every other detail, and the lists of other issues' and authors' articles, cached.
+Saves and deletes find their rows' pages through signals (``articles.apps``); bulk
+writes (the importer, bulk actions) name what they touched. A row of a kind not
+described here retires everything.
 
 Time retires cached answers too. A scheduled article (published, its time still to
 come) appears to readers when its time comes, with no write to the archive: so a

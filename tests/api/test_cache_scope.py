@@ -1,6 +1,7 @@
 """Cached answers retired only where a write shows (``articles.caching``): an edit, a
 rename, a move or an import leaves every page that does not show it cached, and every
-page that does fresh at once. With the caches a deployment uses: one per process, Redis."""
+page that does fresh at once; so do the lists of one issue's or one author's articles.
+With the caches a deployment uses: one per process, Redis."""
 
 import datetime as dt
 import uuid
@@ -14,10 +15,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from articles.caching import generation_for, writes_rolled_back
-from articles.models import Article, Author
+from articles.models import Article, ArticleAuthor, Author
 from tests.api.utils import redis_at
 from tests.conftest import SAMPLES_DIR
-from tests.factories import ArticleFactory, AuthorFactory, IssueFactory
+from tests.factories import ArticleFactory, AuthorFactory, IssueFactory, PublicationFactory
 from tests.importing.conftest import import_file
 
 SEED = "/api/v1/articles/trotskys-socialism/"
@@ -46,7 +47,7 @@ def other(seed):
 
 def seed_pages(api):
     """The seed article's page and the pages that show it: its issue, its author, the
-    books of its reading list."""
+    books of its reading list, and the lists of its issue's and its author's articles."""
     books = [
         f"/api/v1/books/{book['slug']}/"
         for group in api.get(SEED).json()["reading_list"]["groups"]
@@ -54,14 +55,24 @@ def seed_pages(api):
         for book in entry["books"]
     ]
     assert books
-    return [SEED, "/api/v1/issues/socialist-worker-2215/", "/api/v1/authors/esme-choonara/", *books]
+    return [
+        SEED,
+        "/api/v1/issues/socialist-worker-2215/",
+        "/api/v1/authors/esme-choonara/",
+        *books,
+        f"{LIST}?issue=socialist-worker-2215",
+        f"{LIST}?author=esme-choonara",
+    ]
 
 
 def other_pages(article):
+    author = article.authors.get().slug
     return [
         f"/api/v1/articles/{article.slug}/",
         f"/api/v1/issues/{article.issue.slug}/",
-        f"/api/v1/authors/{article.authors.get().slug}/",
+        f"/api/v1/authors/{author}/",
+        f"{LIST}?issue={article.issue.slug}",
+        f"{LIST}?author={author}",
     ]
 
 
@@ -100,9 +111,40 @@ def test_an_author_rename_refreshes_their_articles_pages(api, other, django_asse
     author.save()
     detail = api.get(f"/api/v1/articles/{other.slug}/").json()
     assert [a["name"] for a in detail["authors"]] == ["Another Writer"]
-    issue = api.get(f"/api/v1/issues/{other.issue.slug}/").content.decode()
-    assert "Another Writer" in issue and "Other Writer" not in issue
-    assert "Another Writer" in api.get(LIST).content.decode()
+    for url in [*other_pages(other)[1:], LIST]:
+        shown = api.get(url).content.decode()
+        assert "Another Writer" in shown and "Other Writer" not in shown, url
+    assert_cached(api, seeds, django_assert_num_queries)
+
+
+def test_a_co_authors_rename_refreshes_the_other_authors_list(api, other):
+    """An author's list shows each article's whole byline: a co-author's rename is on it."""
+    ArticleFactory(
+        headline="Written together",
+        authors=[other.authors.get(), AuthorFactory(name="Second Writer", slug="second-writer")],
+    )
+    listed = f"{LIST}?author={other.authors.get().slug}"
+    assert "Second Writer" in api.get(listed).content.decode()
+    second = Author.objects.get(slug="second-writer")
+    second.name = "Renamed Writer"
+    second.save()
+    shown = api.get(listed).content.decode()
+    assert "Renamed Writer" in shown and "Second Writer" not in shown
+
+
+def test_a_byline_added_or_removed_moves_the_article_between_authors_lists(
+    api, other, django_assert_num_queries
+):
+    seeds = seed_pages(api)
+    newcomer = AuthorFactory(name="New Writer", slug="new-writer")
+    ArticleFactory(headline="Their first piece", authors=[newcomer])
+    listed = f"{LIST}?author=new-writer"
+    warm(api, [*seeds, listed])
+    assert "The other story" not in api.get(listed).content.decode()
+    ArticleAuthor.objects.create(article=other, author=newcomer, position=2)
+    assert "The other story" in api.get(listed).content.decode()
+    ArticleAuthor.objects.filter(article=other, author=newcomer).delete()
+    assert "The other story" not in api.get(listed).content.decode()
     assert_cached(api, seeds, django_assert_num_queries)
 
 
@@ -116,14 +158,21 @@ def test_a_new_slug_retires_the_old_address(api, other):
 
 
 def test_a_moved_article_leaves_the_issue_it_left(api, other, django_assert_num_queries):
-    left = f"/api/v1/issues/{other.issue.slug}/"
-    warm(api, [left, SEED])
-    assert "The other story" in api.get(left).content.decode()
-    other.issue = IssueFactory()
+    seeds = seed_pages(api)
+    arrived = IssueFactory()
+    ArticleFactory(headline="Already there", issue=arrived)
+    left = [f"/api/v1/issues/{other.issue.slug}/", f"{LIST}?issue={other.issue.slug}"]
+    joined = [f"/api/v1/issues/{arrived.slug}/", f"{LIST}?issue={arrived.slug}"]
+    warm(api, [*left, *joined, *seeds])
+    for url in left:
+        assert "The other story" in api.get(url).content.decode(), url
+    other.issue = arrived
     other.save()
-    assert "The other story" not in api.get(left).content.decode()
-    assert "The other story" in api.get(f"/api/v1/issues/{other.issue.slug}/").content.decode()
-    assert_cached(api, [SEED], django_assert_num_queries)
+    for url in left:
+        assert "The other story" not in api.get(url).content.decode(), url
+    for url in joined:
+        assert "The other story" in api.get(url).content.decode(), url
+    assert_cached(api, seeds, django_assert_num_queries)
 
 
 def test_a_scheduled_article_appears_on_its_authors_page_on_time(api, seed):
@@ -131,37 +180,60 @@ def test_a_scheduled_article_appears_on_its_authors_page_on_time(api, seed):
     esme = Author.objects.get(slug="esme-choonara")
     soon = timezone.now() + dt.timedelta(minutes=1)
     ArticleFactory(headline="Coming up", published_at=soon, authors=[esme])
-    page = "/api/v1/authors/esme-choonara/"
-    assert "Coming up" not in api.get(page).content.decode()
+    pages = ["/api/v1/authors/esme-choonara/", f"{LIST}?author=esme-choonara"]
+    for page in pages:
+        assert "Coming up" not in api.get(page).content.decode(), page
     assert api.get("/api/v1/articles/coming-up/").status_code == 404
     with time_machine.travel(soon + dt.timedelta(seconds=1)):
-        assert "Coming up" in api.get(page).content.decode()
+        for page in pages:
+            assert "Coming up" in api.get(page).content.decode(), page
         assert api.get("/api/v1/articles/coming-up/").status_code == 200
 
 
 def test_an_import_leaves_unrelated_details_cached(api, other, django_assert_num_queries):
-    details = [
-        SEED,
-        f"/api/v1/articles/{other.slug}/",
-        f"/api/v1/authors/{other.authors.get().slug}/",
+    """And unrelated issues' and authors' lists; the list of an author the import bylines
+    shows the new article at once. (The seed's and the other article's issues are the new
+    issue's neighbours in their publication: their pages and lists are retired with it.)"""
+    writer = AuthorFactory(name="Kate Marlow", slug="kate-marlow")
+    ArticleFactory(headline="Her earlier piece", authors=[writer])
+    theirs = f"{LIST}?author=kate-marlow"
+    elsewhere = ArticleFactory(
+        headline="Another paper's story",
+        issue=IssueFactory(publication=PublicationFactory(name="Another Paper")),
+        authors=[AuthorFactory(name="Distant Writer")],
+    )
+    unrelated = [
+        url
+        for url in [*seed_pages(api), *other_pages(other), *other_pages(elsewhere)]
+        if "socialist-worker-" not in url
     ]
-    warm(api, [*details, LIST])
+    warm(api, [*unrelated, LIST, theirs])
     sample = SAMPLES_DIR / "2284-winter-of-discontent.txt"
     assert import_file(name=sample.name, data=sample.read_bytes()).error is None
-    assert "Lessons of the winter of discontent" in api.get(LIST).content.decode()
-    assert_cached(api, details, django_assert_num_queries)
+    for url in [LIST, theirs]:
+        assert "Lessons of the winter of discontent" in api.get(url).content.decode(), url
+    assert_cached(api, unrelated, django_assert_num_queries)
 
 
 def test_a_bulk_publish_shows_the_article_and_keeps_the_others(
     api, other, django_assert_num_queries
 ):
-    draft = ArticleFactory(headline="Held back", status=Article.Status.DRAFT, published_at=None)
-    warm(api, [SEED, LIST])
+    draft = ArticleFactory(
+        headline="Held back",
+        status=Article.Status.DRAFT,
+        published_at=None,
+        issue=other.issue,
+        authors=[other.authors.get()],
+    )
+    seeds = seed_pages(api)
+    theirs = other_pages(other)[3:]
+    warm(api, [*seeds, LIST, *theirs])
     assert api.get(f"/api/v1/articles/{draft.slug}/").status_code == 404
     Article.objects.filter(pk=draft.pk).publish()
     assert api.get(f"/api/v1/articles/{draft.slug}/").status_code == 200
-    assert "Held back" in api.get(LIST).content.decode()
-    assert_cached(api, [SEED], django_assert_num_queries)
+    for url in [LIST, *theirs]:
+        assert "Held back" in api.get(url).content.decode(), url
+    assert_cached(api, seeds, django_assert_num_queries)
 
 
 def test_a_write_rolled_back_retires_nothing(api, other, django_assert_num_queries):
