@@ -166,17 +166,23 @@ class ArticleViewSet(
 
     @property
     def cache_page(self) -> str | None:
-        """A list of one issue's or one author's articles is keyed by that issue's or
-        author's page token rather than the lists': a write that changes one of its rows,
-        or moves a row into or out of it, also changes that page, which lists the same
-        articles, and retires its token (``articles.caching``). Other writes, an import
-        of other issues or an edit elsewhere, leave it cached."""
+        """A list of one issue's, one author's or one year's articles is keyed by that
+        issue's, author's or year's token rather than the lists': a write that changes
+        one of its rows, or moves a row into or out of it, retires that token too
+        (``articles.caching``). Other writes, an import of other issues or an edit
+        elsewhere, leave it cached. Only the spelling the archive uses has a token: a
+        year spelt ``02009`` is keyed by the lists', as no write would retire it."""
         if self.action != "list":
             return super().cache_page
-        for kind in ("issue", "author"):
-            slugs = self.request.query_params.getlist(kind)
-            if len(slugs) == 1 and slug_re.match(slugs[0]):
-                return page_scope(kind, slugs[0])
+        for kind in ("issue", "author", "year"):
+            values = self.request.query_params.getlist(kind)
+            if len(values) != 1:
+                continue
+            value = values[0]
+            if kind == "year" and value.isascii() and value.isdigit() and str(int(value)) == value:
+                return page_scope(kind, value)
+            if kind != "year" and slug_re.match(value):
+                return page_scope(kind, value)
         return None
 
     @cached_property

@@ -12,9 +12,10 @@ token that still has answers stored. Every answer is keyed by
 - the lists' token, which every write replaces: lists, counts and every answer other
   than a detail page (below) are keyed by it, since a write can add, remove, reorder or
   rename rows of any list (filters and searches reach across relations). A list of one
-  issue's or one author's articles is the exception: it is keyed by that issue's or
-  author's page token instead (below), since every write that changes it changes that
-  page too;
+  issue's, one author's or one year's articles is the exception: it is keyed by that
+  issue's or author's page token (below), or its year's, instead: every write that
+  changes the list changes that page too, and a year's token is retired with the pages
+  of the articles published in it, before and after the write;
 - for the detail of an article, author, book, issue, publication or image, its page's
   token (``page_scope``), which a write replaces when the page shows what it changed
   (``records_changed``): an article's page shows its issue, authors, images, reading
@@ -23,7 +24,8 @@ token that still has answers stored. Every answer is keyed by
   neighbours in its publication.
 
 So an edit or an import batch retires the lists and the pages of what it touched, and
-leaves every other detail, and the lists of other issues' and authors' articles, cached.
+leaves every other detail, and the lists of other issues', authors' and years' articles,
+cached.
 Saves and deletes find their rows' pages through signals (``articles.apps``); bulk
 writes (the importer, bulk actions) name what they touched. A row of a kind not
 described here retires everything.
@@ -53,6 +55,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.dispatch import Signal
+from django.utils import timezone
 
 from archive.cache import errors as cache_errors
 
@@ -265,6 +268,12 @@ def articles_showing(changed: dict[str, set[int]]) -> tuple[set[int], set[int]]:
     return articles, books
 
 
+def years_of(moments: Iterable[dt.datetime]) -> set[int]:
+    """The years of ``moments`` as the ``year`` filter reads them: in the current time
+    zone."""
+    return {timezone.localtime(moment).year for moment in moments}
+
+
 def _pages_showing(
     changed: dict[str, set[int]], shown: dict[str, set[int]], articles: set[int], books: set[int]
 ) -> set[str] | None:
@@ -289,6 +298,10 @@ def _pages_showing(
             Issue.objects.filter(pk__in=issues).values_list("publication_id", flat=True)
         )
     if articles:
+        page["year"] |= {
+            moment.year
+            for moment in Article.objects.filter(pk__in=articles).datetimes("published_at", "year")
+        }
         page["issue"] |= _pks(Issue.objects.filter(articles__in=articles))
         page["author"] |= _pks(Author.objects.filter(articles__in=articles))
         page["book"] |= _pks(Book.objects.filter(entries__group__article__in=articles))
@@ -299,6 +312,7 @@ def _pages_showing(
         page["issue"] |= _pks(Issue.objects.filter(publication__in=publications))
 
     scopes = {page_scope("image", str(pk)) for pk in page.pop("image")}
+    scopes |= {page_scope("year", str(year)) for year in page.pop("year", ())}
     models = {
         "article": Article,
         "author": Author,
@@ -326,7 +340,8 @@ def _row_changes(row):
     own = page_scope(row._meta.model_name, getattr(row, "slug", str(row.pk)))
     match row:
         case models.Article():
-            return {"article": {row.pk}}, {"issue": {row.issue_id}}, {own}
+            year = years_of([row.published_at] if row.published_at else [])
+            return {"article": {row.pk}}, {"issue": {row.issue_id}, "year": year}, {own}
         case models.Author():
             return {"author": {row.pk}}, {}, {own}
         case models.Book():

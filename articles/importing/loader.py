@@ -14,13 +14,14 @@ skip conflicts and then read the winner's row. Whatever still clashes (a deadloc
 issues claiming one article slug) raises, and the runner tries the file again.
 """
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from articles.caching import records_changed
+from articles.caching import records_changed, years_of
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -62,6 +63,9 @@ class ArticleChanges:
     # The issue, authors and books the load created or changed, for the audit trail:
     # (type, id) -> ``created`` or ``changed``.
     records: dict[tuple[str, int], str] = field(default_factory=dict)
+    # When the changed articles were published before the load, for the cached lists of
+    # the years they may have left.
+    published_before: set[dt.datetime] = field(default_factory=set)
 
     def retire_cached_pages(self) -> None:
         """Retire the API's cached lists and the pages that show what the load wrote in
@@ -71,7 +75,10 @@ class ArticleChanges:
         and their signals retired what they show."""
         records_changed(
             {"article": set(self.fields)},
-            {kind: self.touched[kind] for kind in ("issue", "author", "book", "image")},
+            {
+                **{kind: self.touched[kind] for kind in ("issue", "author", "book", "image")},
+                "year": years_of(self.published_before),
+            },
         )
 
 
@@ -279,6 +286,7 @@ class _ArticleWrites:
         self.images = ImagePlan()
         self.changed_fields: dict[Article, list[str]] = {}
         self.issue_before: dict[int, int] = {}
+        self.published_before: set[dt.datetime] = set()
 
     def load(
         self, records: list[ArticleRecord], report_of: Callable[[ArticleRecord], FileReport]
@@ -313,7 +321,9 @@ class _ArticleWrites:
         created = [article.pk for article, *_ in self.new]
         changed = {article.pk: fields for article, fields in self.changed_fields.items()}
         fields = {**{pk: [] for pk in created}, **changed}
-        changes = ArticleChanges(fields=fields, created=created)
+        changes = ArticleChanges(
+            fields=fields, created=created, published_before=self.published_before
+        )
         for article in self.changed:
             changes.touched["issue"].add(self.issue_before[article.pk])
             changes.touched["author"].update(existing.bylines[article.pk])
@@ -380,6 +390,8 @@ class _ArticleWrites:
         if not (columns_changed or any(parts_changed.values())):
             return "unchanged"
         self.issue_before[article.pk] = article.issue_id
+        if article.published_at is not None:
+            self.published_before.add(article.published_at)
         self._assign(article, record)
         self.changed.append(article)
         self.changed_fields[article] = [

@@ -10,6 +10,7 @@ it commits. A file that lost a race to another import is tried again.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import time
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 
-from articles.caching import records_changed
+from articles.caching import records_changed, years_of
 from history.recording import record_article_revisions
 
 from .loader import load_issue, load_issue_files, mergeable
@@ -50,6 +51,7 @@ class _BatchRevisions:
     created: list[int] = field(default_factory=list)
     touched: dict[str, set[int]] = field(default_factory=dict)
     records: dict[tuple[str, int], str] = field(default_factory=dict)
+    published_before: set[dt.datetime] = field(default_factory=set)
     changed: bool = False
 
     def add(self, changes) -> None:
@@ -61,6 +63,7 @@ class _BatchRevisions:
             self.touched.setdefault(type_, set()).update(ids)
         # A record created by one file and changed by the next was created by the batch.
         self.records = {**changes.records, **self.records}
+        self.published_before |= changes.published_before
         self.changed = True
 
     def record(self) -> None:
@@ -77,9 +80,16 @@ class _BatchRevisions:
         # Bulk writes send no signals: retire the cached pages that show the batch here.
         records_changed(
             {"article": set(self.fields)},
-            {kind: self.touched.get(kind, set()) for kind in ("issue", "author", "book", "image")},
+            {
+                **{
+                    kind: self.touched.get(kind, set())
+                    for kind in ("issue", "author", "book", "image")
+                },
+                "year": years_of(self.published_before),
+            },
         )
         self.fields, self.created, self.touched, self.records = {}, [], {}, {}
+        self.published_before = set()
         self.changed = False
 
 

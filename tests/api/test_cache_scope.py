@@ -1,6 +1,7 @@
 """Cached answers retired only where a write shows (``articles.caching``): an edit, a
 rename, a move or an import leaves every page that does not show it cached, and every
-page that does fresh at once; so do the lists of one issue's or one author's articles.
+page that does fresh at once; so do the lists of one issue's, author's or year's
+articles.
 With the caches a deployment uses: one per process, Redis."""
 
 import datetime as dt
@@ -15,6 +16,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from articles.caching import generation_for, writes_rolled_back
+from articles.importing.runner import Upload, import_files
 from articles.models import Article, ArticleAuthor, Author
 from tests.api.utils import redis_at
 from tests.conftest import SAMPLES_DIR
@@ -47,10 +49,12 @@ def other(seed):
 
 def seed_pages(api):
     """The seed article's page and the pages that show it: its issue, its author, the
-    books of its reading list, and the lists of its issue's and its author's articles."""
+    books of its reading list, and the lists of its issue's, its author's and its year's
+    articles."""
+    seed = api.get(SEED).json()
     books = [
         f"/api/v1/books/{book['slug']}/"
-        for group in api.get(SEED).json()["reading_list"]["groups"]
+        for group in seed["reading_list"]["groups"]
         for entry in group["entries"]
         for book in entry["books"]
     ]
@@ -62,6 +66,7 @@ def seed_pages(api):
         *books,
         f"{LIST}?issue=socialist-worker-2215",
         f"{LIST}?author=esme-choonara",
+        f"{LIST}?year={seed['published_at'][:4]}",
     ]
 
 
@@ -73,6 +78,7 @@ def other_pages(article):
         f"/api/v1/authors/{author}/",
         f"{LIST}?issue={article.issue.slug}",
         f"{LIST}?author={author}",
+        f"{LIST}?year={timezone.localtime(article.published_at).year}",
     ]
 
 
@@ -196,7 +202,7 @@ def test_an_import_leaves_unrelated_details_cached(api, other, django_assert_num
     issue's neighbours in their publication: their pages and lists are retired with it.)"""
     writer = AuthorFactory(name="Kate Marlow", slug="kate-marlow")
     ArticleFactory(headline="Her earlier piece", authors=[writer])
-    theirs = f"{LIST}?author=kate-marlow"
+    theirs = [f"{LIST}?author=kate-marlow", f"{LIST}?year=2012"]
     elsewhere = ArticleFactory(
         headline="Another paper's story",
         issue=IssueFactory(publication=PublicationFactory(name="Another Paper")),
@@ -207,10 +213,10 @@ def test_an_import_leaves_unrelated_details_cached(api, other, django_assert_num
         for url in [*seed_pages(api), *other_pages(other), *other_pages(elsewhere)]
         if "socialist-worker-" not in url
     ]
-    warm(api, [*unrelated, LIST, theirs])
+    warm(api, [*unrelated, LIST, *theirs])
     sample = SAMPLES_DIR / "2284-winter-of-discontent.txt"
     assert import_file(name=sample.name, data=sample.read_bytes()).error is None
-    for url in [LIST, theirs]:
+    for url in [LIST, *theirs]:
         assert "Lessons of the winter of discontent" in api.get(url).content.decode(), url
     assert_cached(api, unrelated, django_assert_num_queries)
 
@@ -226,7 +232,7 @@ def test_a_bulk_publish_shows_the_article_and_keeps_the_others(
         authors=[other.authors.get()],
     )
     seeds = seed_pages(api)
-    theirs = other_pages(other)[3:]
+    theirs = [*other_pages(other)[3:5], f"{LIST}?year={timezone.localtime().year}"]
     warm(api, [*seeds, LIST, *theirs])
     assert api.get(f"/api/v1/articles/{draft.slug}/").status_code == 404
     Article.objects.filter(pk=draft.pk).publish()
@@ -244,3 +250,37 @@ def test_a_write_rolled_back_retires_nothing(api, other, django_assert_num_queri
         other.save()
         transaction.set_rollback(True)
     assert_cached(api, [page, LIST], django_assert_num_queries)
+
+
+def test_a_redated_article_moves_between_years_lists(api, other, django_assert_num_queries):
+    seeds = seed_pages(api)
+    years = {year: f"{LIST}?year={year}" for year in ("2011", "2012")}
+    # Spelt otherwise than the archive spells a year: kept only until the next write.
+    padded = f"{LIST}?year=02011"
+    warm(api, [*seeds, *years.values(), padded])
+    for url in (years["2011"], padded):
+        assert "The other story" in api.get(url).content.decode(), url
+    other.published_at = dt.datetime(2012, 3, 1, 12, tzinfo=dt.UTC)
+    other.save()
+    for url in (years["2011"], padded):
+        assert "The other story" not in api.get(url).content.decode(), url
+    assert "The other story" in api.get(years["2012"]).content.decode()
+    assert_cached(api, seeds, django_assert_num_queries)
+
+
+@pytest.mark.parametrize("batch_size", [1, 2], ids=["file by file", "files in a batch"])
+def test_an_import_that_redates_an_article_moves_it_between_years_lists(api, seed, batch_size):
+    sample = SAMPLES_DIR / "2284-winter-of-discontent.txt"
+    data = sample.read_bytes()
+    assert import_file(name=sample.name, data=data).error is None
+    years = {year: f"{LIST}?year={year}" for year in ("2011", "2012")}
+    warm(api, years.values())
+    assert "Lessons of the winter" in api.get(years["2012"]).content.decode()
+    redated = data.replace(b"Thu 5 Jan 2012", b"Wed 5 Jan 2011")
+    assert redated != data
+    neighbour = SAMPLES_DIR / "2216-when-paris-rose.txt"
+    files = [Upload(sample.name, redated), Upload(neighbour.name, neighbour.read_bytes())]
+    reports = import_files(files, batch_size=batch_size)
+    assert [report.error for report in reports] == [None, None]
+    assert "Lessons of the winter" not in api.get(years["2012"]).content.decode()
+    assert "Lessons of the winter" in api.get(years["2011"]).content.decode()
