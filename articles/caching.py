@@ -25,9 +25,8 @@ token that still has answers stored. Every answer is keyed by
 
 So an edit or an import batch retires the lists and the pages of what it touched, and
 leaves every other detail, and the lists of other issues', authors' and years' articles,
-cached.
-Saves and deletes find their rows' pages through signals (``articles.apps``); bulk
-writes (the importer, bulk actions) name what they touched. A row of a kind not
+cached. Saves and deletes find their rows' pages through signals (``articles.apps``);
+bulk writes (the importer, bulk actions) name what they touched. A row of a kind not
 described here retires everything.
 
 Time retires cached answers too. A scheduled article (published, its time still to
@@ -278,7 +277,8 @@ def _pages_showing(
     changed: dict[str, set[int]], shown: dict[str, set[int]], articles: set[int], books: set[int]
 ) -> set[str] | None:
     """The token names of the detail pages that show what changed (whose articles and
-    books are ``articles_showing``'s); None: every page."""
+    books are ``articles_showing``'s), and of the years whose lists show those articles;
+    None: every page."""
     from .models import Article, Author, Book, Image, Issue, Publication
 
     if changed.get("publication") or set(changed) - set(_CHANGED_KINDS):
