@@ -221,7 +221,7 @@ def records_changed(
     ``reading_group`` and ``reading_entry``), whose changes show on every page embedding
     them. ``shown``: records, by kind, whose own page alone shows the write, e.g. the
     author a byline no longer names (and ``publication_issues``: every issue of these
-    publications).
+    publications; ``year``: years whose lists of articles showed them before the write).
     ``pages``: token names of pages, e.g. an article's under the slug it had before.
     """
     if _discarded_writes.get():
