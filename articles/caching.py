@@ -340,7 +340,7 @@ def _row_changes(row):
     own = page_scope(row._meta.model_name, getattr(row, "slug", str(row.pk)))
     match row:
         case models.Article():
-            year = years_of([row.published_at] if row.published_at else [])
+            year = _listed_year(row)
             return {"article": {row.pk}}, {"issue": {row.issue_id}, "year": year}, {own}
         case models.Author():
             return {"author": {row.pk}}, {}, {own}
@@ -365,6 +365,18 @@ def _row_changes(row):
         case models.Topic():
             return {"topic": {row.pk}}, {}, set()
     return None
+
+
+def _listed_year(article) -> set[int]:
+    """The year whose list shows ``article``, as the database has its time: a saved row
+    can still hold the value it was given (a string, a naive time), which Django converts
+    on the way in."""
+    moment = article._meta.get_field("published_at").to_python(article.published_at)
+    if moment is None:
+        return set()
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return years_of([moment])
 
 
 def retire_before_save(sender, instance, raw=False, **_signal_kwargs) -> None:
