@@ -291,3 +291,16 @@ def test_an_import_that_redates_an_article_moves_it_between_years_lists(api, see
     assert [report.error for report in reports] == [None, None]
     assert "Lessons of the winter" not in api.get(years["2012"]).content.decode()
     assert "Lessons of the winter" in api.get(years["2011"]).content.decode()
+
+
+def test_a_bulk_unpublish_takes_the_article_off_its_lists(api, other, django_assert_num_queries):
+    seeds = seed_pages(api)
+    theirs = other_pages(other)[3:]
+    warm(api, [*seeds, *theirs])
+    Article.objects.filter(pk=other.pk).unpublish()
+    issue, author, year = theirs
+    # Its issue and author name no published article now: the public may not filter by them.
+    assert api.get(issue).status_code == 400
+    assert api.get(author).status_code == 400
+    assert "The other story" not in api.get(year).content.decode()
+    assert_cached(api, seeds, django_assert_num_queries)
