@@ -25,6 +25,8 @@ from tests.importing.conftest import import_file
 
 SEED = "/api/v1/articles/trotskys-socialism/"
 LIST = "/api/v1/articles/"
+# Neither the seed's year (2010) nor the imported sample's (2012).
+ELSEWHEN = dt.datetime(2011, 6, 1, 12, tzinfo=dt.UTC)
 
 
 @pytest.fixture(params=["locmem", "redis"], autouse=True)
@@ -43,8 +45,12 @@ def real_cache(request):
 
 @pytest.fixture
 def other(seed):
-    """An article beside the seed, in another issue, by another author."""
-    return ArticleFactory(headline="The other story", authors=[AuthorFactory(name="Other Writer")])
+    """An article beside the seed, in another issue, by another author, in another year."""
+    return ArticleFactory(
+        headline="The other story",
+        authors=[AuthorFactory(name="Other Writer")],
+        published_at=ELSEWHEN,
+    )
 
 
 def seed_pages(api):
@@ -207,6 +213,7 @@ def test_an_import_leaves_unrelated_details_cached(api, other, django_assert_num
         headline="Another paper's story",
         issue=IssueFactory(publication=PublicationFactory(name="Another Paper")),
         authors=[AuthorFactory(name="Distant Writer")],
+        published_at=ELSEWHEN,
     )
     unrelated = [
         url
