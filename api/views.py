@@ -132,7 +132,11 @@ class ArchiveViewSetMixin:
     def cache_generation(self):
         """What this request's cached answer and list count are keyed and timed by: kept
         no later than the next scheduled publication (``articles.caching``)."""
-        return generation_for(self.request.user, self.cache_page)
+        return generation_for(self.request.user, self.cache_page, self.read_schedule)
+
+    # How this request reads the next scheduled publication when the cache does not hold
+    # it; None: on its own (``articles.caching.generation_for``).
+    read_schedule = None
 
     @property
     def cache_page(self) -> str | None:

@@ -105,20 +105,24 @@ class Generation:
         return max(0, min(seconds, math.floor(self.until - time.time())))
 
 
-def generation_for(user, page: str | None = None) -> Generation:
+def generation_for(user, page: str | None = None, read_schedule=None) -> Generation:
     """The generation a reader's answers are cached under (``articles.readers``): a detail
-    page's, if ``page`` names its scope (``page_scope``), else the lists'."""
+    page's, if ``page`` names its scope (``page_scope``), else the lists'.
+
+    ``read_schedule`` reads the next scheduled publication when the cache does not hold
+    it (``Article.objects.next_publication`` by default): a view may read it in the
+    statement that reads its answer."""
     archive, lists, *own = _tokens([GENERATION_KEY, LISTS_KEY, *([page] if page else [])])
     # A page is keyed by its own token instead of the lists': writes elsewhere keep it.
     tokens = (archive, *own) if own else (archive, lists)
     since = max(_made_at(token) for token in (archive, lists, *own))
     if reads_drafts(user):
         return Generation(tokens, since=since)
-    until, looked_up = _schedule(lists)
+    until, looked_up = _schedule(lists, read_schedule)
     return Generation(tokens, until, max(since, looked_up))
 
 
-def _schedule(token: str) -> tuple[float | None, float]:
+def _schedule(token: str, read_schedule=None) -> tuple[float | None, float]:
     """The next scheduled publication as a timestamp, and when it was looked up, kept in
     the cache for the lists' token until that publication comes.
 
@@ -130,9 +134,11 @@ def _schedule(token: str) -> tuple[float | None, float]:
     known = cache.get(key)
     if known is not None and (known[0] is None or time.time() < known[0]):
         return known
-    from .models import Article
+    if read_schedule is None:
+        from .models import Article
 
-    upcoming: dt.datetime | None = Article.objects.next_publication()
+        read_schedule = Article.objects.next_publication
+    upcoming: dt.datetime | None = read_schedule()
     schedule = (upcoming.timestamp() if upcoming else None, time.time())
     cache.set(key, schedule, settings.API_RESPONSE_CACHE_SECONDS)
     return schedule

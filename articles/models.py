@@ -436,6 +436,12 @@ class ArticleQuerySet(ArchiveQuerySet):
             self.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
         )
 
+    def with_next_publication(self):
+        """These articles, each annotated with ``next_publication``: the archive's
+        ``next_publication()``, read in the same statement."""
+        upcoming = Article.objects.scheduled().order_by("published_at").values("published_at")
+        return self.annotate(next_publication=models.Subquery(upcoming[:1]))
+
     def publish(self, *, user=None) -> int:
         """Publish these articles; those without a publication time get the current one.
         ``user`` is who did it, for the revisions of the articles it changed."""

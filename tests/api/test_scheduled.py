@@ -115,21 +115,29 @@ def test_an_answer_is_cached_no_longer_than_until_the_next_publication(api, sche
 
 
 def test_the_schedule_is_looked_up_once_per_generation(api, scheduled, django_assert_num_queries):
-    """One query for the next publication after a change or when its time comes; the
-    other answers of that generation reuse it."""
+    """The next publication is read once after a change or when its time comes, in the
+    statement of an article's detail (one query for both), or on its own first; the other
+    answers of that generation reuse it."""
     seed_detail = "/api/v1/articles/trotskys-socialism/"
     api.get(seed_detail)
     with time_machine.travel(AT - dt.timedelta(minutes=10), tick=False) as clock:
         cache.clear()
-        with django_assert_num_queries(2):
+        with django_assert_num_queries(1):
             api.get(seed_detail)
         with django_assert_num_queries(4):  # the issue, its articles, the issues either side
             api.get(f"/api/v1/issues/{ISSUE}/")
+        assert api.get(DETAIL).status_code == 404
         clock.move_to(AT + dt.timedelta(seconds=1))
-        with django_assert_num_queries(2):
+        with django_assert_num_queries(1):
             assert api.get(seed_detail).status_code == 200
         with django_assert_num_queries(1):
             assert api.get(DETAIL).status_code == 200
+        cache.clear()
+        # An address that names no article: its own query, then the schedule's.
+        with django_assert_num_queries(2):
+            assert api.get("/api/v1/articles/no-such-article/").status_code == 404
+        with django_assert_num_queries(1):
+            assert api.get(seed_detail).status_code == 200
 
 
 def test_staff_read_a_scheduled_article_before_its_time(editor_api, scheduled):
