@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models import signals
 
 
@@ -7,7 +8,11 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Archive"
 
     def ready(self):
+        from archive.postgres import use_quoted_lists
+
         from . import caching
+
+        connection_created.connect(use_quoted_lists, weak=False)
 
         # Every save and delete of archive content, whichever door it came through
         # (admin, API, loaddata), retires the API's cached responses that show it
