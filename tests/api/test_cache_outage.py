@@ -170,3 +170,14 @@ def test_an_edit_whose_process_is_gone_is_retired_by_the_first_readiness_check(
         assert readiness.status_code == 200, readiness.json()
         assert api.get(SEED).json()["headline"] == "Corrected while Redis was down"
         assert not PendingCacheRetirement.objects.exists()
+
+
+def test_a_cache_that_keeps_nothing_is_not_an_outage(editor_api, seed, settings):
+    """``CACHE_URL=dummycache://`` turns the response cache off: a write has nothing to
+    retire, so it notes no retirement for later, however many writes there are."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    for headline in ["Edited without a cache", "Edited again"]:
+        response = editor_api.patch(SEED, {"headline": headline}, format="json")
+        assert response.status_code == 200
+    assert editor_api.get(SEED).json()["headline"] == "Edited again"
+    assert not PendingCacheRetirement.objects.exists()
