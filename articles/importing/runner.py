@@ -235,7 +235,11 @@ def _reports(
         may_publish=may_publish,
         user=user,
     )
-    batches = _batches(iter(sources), batch_size)
+    # With workers, the first file is a batch of its own. Another worker's batch that
+    # names a record the first batch created (a new publication, the authors of its
+    # first issue) waits for that batch to commit, so a first batch as large as the rest
+    # kept the second worker idle through all of it.
+    batches = _batches(iter(sources), batch_size, first=1 if jobs > 1 else batch_size)
     try:
         if jobs == 1:
             for batch in batches:
@@ -308,7 +312,10 @@ def analyze_loaded_tables() -> None:
         connection.close()
 
 
-def _batches(sources: Iterator[Source], size: int) -> Iterator[list[Source]]:
+def _batches(sources: Iterator[Source], size: int, *, first: int) -> Iterator[list[Source]]:
+    """The sources in batches of ``size``, the first of ``first``."""
+    if batch := list(itertools.islice(sources, max(1, first))):
+        yield batch
     while batch := list(itertools.islice(sources, max(1, size))):
         yield batch
 

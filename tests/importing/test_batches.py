@@ -129,6 +129,17 @@ def test_the_import_plan(files, jobs, one_at_a_time, expected):
     assert import_plan(files, jobs=jobs, one_at_a_time=one_at_a_time) == expected
 
 
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [(1, [[0], [1, 2, 3], [4, 5, 6]]), (3, [[0, 1, 2], [3, 4, 5], [6]])],
+    ids=["workers: the first file alone", "one process"],
+)
+def test_the_batches(first, expected):
+    """With workers, the first file is a batch of its own, so that a worker whose batch
+    names the new publication the first batch creates waits for one file, not a batch."""
+    assert list(runner._batches(iter(range(7)), 3, first=first)) == expected
+
+
 def test_the_default_is_a_worker_per_core_on_postgresql_and_one_on_sqlite(monkeypatch):
     monkeypatch.setattr(runner.os, "cpu_count", lambda: 64)
     jobs, _ = import_plan(10_000, jobs=None)
