@@ -266,24 +266,30 @@ def _latest(keys: Keys, now: datetime) -> dict[tuple[str, str, int], Event]:
     Looked up record by record, each a step back along the (feed, type, object id, id)
     index, so that the cost stays with the records asked about: grouping their events
     read every event of each (a prolific author has one for every import that named
-    them), which grew with the archive."""
+    them), which grew with the archive. The events are then read by their ids: asked
+    for in the same statement, PostgreSQL joined the ids to a scan of every event."""
     table = connection.ops.quote_name(Event._meta.db_table)
     until = connection.ops.adapt_datetimefield_value(now)
-    latest = {}
+    latest_ids = []
     for type_, ids in keys.items():
         ids = sorted(ids)
         for start in range(0, len(ids), LATEST_CHUNK):
             chunk = ids[start : start + LATEST_CHUNK]
             records = ", ".join(["(%s, %s)"] * (len(chunk) * len(Event.Feed.values)))
             sql = (
-                f"SELECT * FROM {table} WHERE id IN (SELECT (SELECT e.id FROM {table} e "
-                "WHERE e.feed = k.column1 AND e.type = %s AND e.object_id = k.column2 "
-                f"AND e.at <= %s ORDER BY e.id DESC LIMIT 1) FROM (VALUES {records}) AS k)"
+                f"SELECT (SELECT e.id FROM {table} e WHERE e.feed = k.column1 AND e.type = %s "
+                "AND e.object_id = k.column2 AND e.at <= %s ORDER BY e.id DESC LIMIT 1) "
+                f"FROM (VALUES {records}) AS k"
             )
             named = [value for pk in chunk for feed in Event.Feed.values for value in (feed, pk)]
-            for event in Event.objects.raw(sql, [type_, until, *named]):
-                latest[event.feed, event.type, event.object_id] = event
-    return latest
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [type_, until, *named])
+                latest_ids += [pk for (pk,) in cursor.fetchall() if pk is not None]
+    return {
+        (event.feed, event.type, event.object_id): event
+        for start in range(0, len(latest_ids), LATEST_CHUNK)
+        for event in Event.objects.filter(pk__in=latest_ids[start : start + LATEST_CHUNK])
+    }
 
 
 def _event(feed, action, key, at, slug, fingerprint="") -> Event:
