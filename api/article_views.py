@@ -60,6 +60,18 @@ ARTICLE_EXAMPLE = {
 }
 
 
+# A stored detail's rows, for the public (the only readers served stored documents),
+# built once per process as the list's querysets are: a request adds only its slug.
+_PUBLIC_DETAILS = Article.objects.published().values_list(
+    "document__detail", "document__fingerprint"
+)
+_PUBLIC_DETAILS_AND_SCHEDULE = (
+    Article.objects.published()
+    .with_next_publication()
+    .values_list("document__detail", "document__fingerprint", "next_publication")
+)
+
+
 @extend_schema_view(
     list=extend_schema(
         description="Articles, newest first, or with `q` most relevant first. Readers other "
@@ -264,24 +276,21 @@ class ArticleViewSet(
         return None
 
     def _read_detail_and_schedule(self):
-        rows = self._stored_detail_rows(Article.objects.with_next_publication(), "next_publication")
+        rows = self._stored_detail_rows(with_schedule=True)
         self._stored_detail_read = [row[:2] for row in rows]
         if not rows:
             # No article at this address, so no row to carry the schedule: read on its own.
             return Article.objects.next_publication()
         return rows[0][2]
 
-    def _stored_detail_rows(self, articles, *extra) -> list[tuple]:
-        readable = articles.for_reader(self.request.user)
-        rows = readable.filter(slug=self.kwargs[self.lookup_field]).values_list(
-            "document__detail", "document__fingerprint", *extra
-        )
-        return list(rows[:1])
+    def _stored_detail_rows(self, *, with_schedule: bool) -> list[tuple]:
+        details = _PUBLIC_DETAILS_AND_SCHEDULE if with_schedule else _PUBLIC_DETAILS
+        return list(details.filter(slug=self.kwargs[self.lookup_field])[:1])
 
     def _stored_detail(self, request, *args, **kwargs):
         rows = self.__dict__.pop("_stored_detail_read", None)
         if rows is None:
-            rows = self._stored_detail_rows(Article.objects.all())
+            rows = self._stored_detail_rows(with_schedule=False)
         if not rows:
             raise Http404
         detail, fingerprint = rows[0]

@@ -427,7 +427,7 @@ class ArticleQuerySet(ArchiveQuerySet):
     def scheduled(self):
         """Published articles whose publication time is still to come: readers see each
         from its ``published_at`` on."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=CurrentTime())
 
     def next_publication(self):
         """When the earliest scheduled article goes online, or None: one step along the
@@ -438,9 +438,10 @@ class ArticleQuerySet(ArchiveQuerySet):
 
     def with_next_publication(self):
         """These articles, each annotated with ``next_publication``: the archive's
-        ``next_publication()``, read in the same statement."""
+        ``next_publication()``, read in the same statement (whose SQL for it is compiled
+        once, as ``CompiledSubquery`` keeps it)."""
         upcoming = Article.objects.scheduled().order_by("published_at").values("published_at")
-        return self.annotate(next_publication=models.Subquery(upcoming[:1]))
+        return self.annotate(next_publication=CompiledSubquery(upcoming[:1]))
 
     def publish(self, *, user=None) -> int:
         """Publish these articles; those without a publication time get the current one.
