@@ -313,10 +313,15 @@ def analyze_loaded_tables() -> None:
 
 
 def _batches(sources: Iterator[Source], size: int, *, first: int) -> Iterator[list[Source]]:
-    """The sources in batches of ``size``, the first of ``first``."""
-    if batch := list(itertools.islice(sources, max(1, first))):
-        yield batch
-    while batch := list(itertools.islice(sources, max(1, size))):
+    """The sources in batches of ``size``, but for the first ``size``: a batch of
+    ``first`` and one of the rest. Later batches begin where they would have, so that
+    pages of one issue that would have shared a batch still do: split between two
+    workers, the second would wait on the issue until the first commits."""
+    lead = [first, size - first] if first < size else [size]
+    for length in itertools.chain(lead, itertools.repeat(size)):
+        batch = list(itertools.islice(sources, length))
+        if not batch:
+            return
         yield batch
 
 

@@ -131,12 +131,13 @@ def test_the_import_plan(files, jobs, one_at_a_time, expected):
 
 @pytest.mark.parametrize(
     ("first", "expected"),
-    [(1, [[0], [1, 2, 3], [4, 5, 6]]), (3, [[0, 1, 2], [3, 4, 5], [6]])],
+    [(1, [[0], [1, 2], [3, 4, 5], [6]]), (3, [[0, 1, 2], [3, 4, 5], [6]])],
     ids=["workers: the first file alone", "one process"],
 )
 def test_the_batches(first, expected):
     """With workers, the first file is a batch of its own, so that a worker whose batch
-    names the new publication the first batch creates waits for one file, not a batch."""
+    names the new publication the first batch creates waits for one file, not a batch;
+    the batches after it begin where they would have."""
     assert list(runner._batches(iter(range(7)), 3, first=first)) == expected
 
 
