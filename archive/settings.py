@@ -280,7 +280,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
-        "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
+        "api.permissions.ModelPermissionsOrAnonReadOnly",
     ],
     # JSON bodies only (form encodings cannot say null or an empty byline), within size
     # and nesting limits (api.parsers).
