@@ -61,13 +61,15 @@ ARTICLE_EXAMPLE = {
 
 
 # A stored detail's rows, for the public (the only readers served stored documents),
-# built once per process as the list's querysets are: a request adds only its slug.
-_PUBLIC_DETAILS = Article.objects.published().values_list(
-    "document__detail", "document__fingerprint"
+# built once per process as the list's querysets are: a request adds only its slug, and
+# a slug names one article, so the rows need no order.
+_PUBLIC_DETAILS = (
+    Article.objects.published().order_by().values_list("document__detail", "document__fingerprint")
 )
 _PUBLIC_DETAILS_AND_SCHEDULE = (
     Article.objects.published()
     .with_next_publication()
+    .order_by()
     .values_list("document__detail", "document__fingerprint", "next_publication")
 )
 
