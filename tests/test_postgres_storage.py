@@ -82,7 +82,12 @@ def test_a_bulk_insert_stores_every_text_as_it_was():
 
 
 def test_long_texts_are_compressed_with_lz4():
+    """Where the server has LZ4 (migration 0015 leaves pglz, the default, where not)."""
     with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        (available,) = cursor.fetchone()
         cursor.execute(
             "SELECT attrelid::regclass::text, attname, attcompression FROM pg_attribute"
             " WHERE (attrelid::regclass::text, attname) IN (('articles_article', 'body'),"
@@ -90,9 +95,10 @@ def test_long_texts_are_compressed_with_lz4():
             " ('reversion_version', 'serialized_data'))"
         )
         compression = {(table, column): method for table, column, method in cursor.fetchall()}
+    method = "l" if available else ""
     assert compression == {
-        ("articles_article", "body"): "l",
-        ("articles_articledocument", "item"): "l",
-        ("articles_articledocument", "detail"): "l",
-        ("reversion_version", "serialized_data"): "l",
+        ("articles_article", "body"): method,
+        ("articles_articledocument", "item"): method,
+        ("articles_articledocument", "detail"): method,
+        ("reversion_version", "serialized_data"): method,
     }
