@@ -13,6 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from articles.caching import page_scope
+from articles.expressions import KeptQuery, Placeholder
 from articles.models import Article
 from articles.readers import reads_drafts
 
@@ -60,17 +61,21 @@ ARTICLE_EXAMPLE = {
 }
 
 
-# A stored detail's rows, for the public (the only readers served stored documents),
-# built once per process as the list's querysets are: a request adds only its slug, and
-# a slug names one article, so the rows need no order.
-_PUBLIC_DETAILS = (
-    Article.objects.published().order_by().values_list("document__detail", "document__fingerprint")
-)
-_PUBLIC_DETAILS_AND_SCHEDULE = (
+# A stored detail's row, for the public (the only readers served stored documents),
+# compiled once per process: a request gives only its slug, and a slug names one
+# article, so the row needs no order.
+_PUBLIC_DETAIL = KeptQuery(
     Article.objects.published()
+    .filter(slug=Placeholder("slug"))
+    .order_by()
+    .values_list("document__detail", "document__fingerprint")[:1]
+)
+_PUBLIC_DETAIL_AND_SCHEDULE = KeptQuery(
+    Article.objects.published()
+    .filter(slug=Placeholder("slug"))
     .with_next_publication()
     .order_by()
-    .values_list("document__detail", "document__fingerprint", "next_publication")
+    .values_list("document__detail", "document__fingerprint", "next_publication")[:1]
 )
 
 
@@ -286,8 +291,8 @@ class ArticleViewSet(
         return rows[0][2]
 
     def _stored_detail_rows(self, *, with_schedule: bool) -> list[tuple]:
-        details = _PUBLIC_DETAILS_AND_SCHEDULE if with_schedule else _PUBLIC_DETAILS
-        return list(details.filter(slug=self.kwargs[self.lookup_field])[:1])
+        detail = _PUBLIC_DETAIL_AND_SCHEDULE if with_schedule else _PUBLIC_DETAIL
+        return detail.rows(slug=self.kwargs[self.lookup_field])
 
     def _stored_detail(self, request, *args, **kwargs):
         rows = self.__dict__.pop("_stored_detail_read", None)

@@ -1,7 +1,8 @@
-"""Query expressions the API's querysets build on."""
+"""Query expressions the API's querysets build on, and the SQL they keep once compiled."""
 
 from contextvars import ContextVar
 
+from django.db import connections
 from django.db.models import DateTimeField, Exists, Expression, IntegerField, JSONField, Subquery
 from django.utils import timezone
 
@@ -52,10 +53,66 @@ class CompiledSubquery(Subquery):
                 _compiling_to_keep.reset(keeping)
             self._compiled[connection.alias] = (sql, tuple(params))
         sql, params = self._compiled[connection.alias]
-        if _compiling_to_keep.get() or not any(p is _THE_CURRENT_TIME for p in params):
+        if _compiling_to_keep.get():
             return sql, list(params)
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        return sql, [now if p is _THE_CURRENT_TIME else p for p in params]
+        return sql, _filled(params, connection)
+
+
+def _filled(params, connection, values=None) -> list:
+    """Kept parameters with the current time, and each placeholder's value from
+    ``values`` (by its name), filled in."""
+    now = None
+    filled = []
+    for param in params:
+        if param is _THE_CURRENT_TIME:
+            if now is None:
+                now = connection.ops.adapt_datetimefield_value(timezone.now())
+            param = now
+        elif isinstance(param, Placeholder):
+            param = values[param]
+        filled.append(param)
+    return filled
+
+
+class Placeholder(str):
+    """Where a ``KeptQuery`` puts a value it is given each time it runs: the string is
+    the value's name."""
+
+
+class KeptQuery:
+    """A queryset's SQL, compiled once for each database and run again with new values.
+
+    For a read that every request repeats with only a value changed (an article's stored
+    detail, by its slug), building and compiling the queryset cost as much as running it.
+    The queryset is built with a ``Placeholder`` where a run's value goes
+    (``filter(slug=Placeholder("slug"))``, run as ``rows(slug=...)``), and rows come back
+    as ``values_list()`` would give them. A ``CurrentTime`` in it, its
+    subqueries' included, is filled in each time it runs.
+    """
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+        self._compiled = {}
+
+    def rows(self, **values) -> list[tuple]:
+        alias = self.queryset.db
+        if alias not in self._compiled:
+            compiler = self.queryset.query.get_compiler(using=alias)
+            keeping = _compiling_to_keep.set(True)
+            try:
+                sql, params = compiler.as_sql()
+            finally:
+                _compiling_to_keep.reset(keeping)
+            fields = [column for column, _, _ in compiler.select[: compiler.col_count]]
+            self._compiled[alias] = (sql, tuple(params), compiler, compiler.get_converters(fields))
+        sql, params, compiler, converters = self._compiled[alias]
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, _filled(params, connection, values))
+            rows = cursor.fetchall()
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        return [tuple(row) for row in rows]
 
 
 class CompiledExists(CompiledSubquery, Exists):

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models.sql.query import Query
 
 from api.filters import visible
+from articles.expressions import KeptQuery, Placeholder
 from articles.models import Article, Author, Book, Issue, Topic
 from tests.factories import ArticleFactory, AuthorFactory
 
@@ -81,3 +82,38 @@ def test_a_kept_rule_reads_the_time_each_time_it_is_compiled(db):
     ]
     assert times[0] in before and times[1] not in before
     assert times[1] in after and times[0] not in after
+
+
+def test_a_kept_query_compiles_once_and_runs_with_each_value(db):
+    """KeptQuery: the stored detail's read, compiled once, each run with its own slug."""
+    first, second = ArticleFactory(), ArticleFactory()
+    by_slug = KeptQuery(
+        Article.objects.published()
+        .filter(slug=Placeholder("slug"))
+        .values_list("pk", "headline", "published_at")[:1]
+    )
+    assert by_slug.rows(slug=first.slug) == [(first.pk, first.headline, first.published_at)]
+    with mock.patch.object(Query, "get_compiler", autospec=True) as compiling:
+        assert by_slug.rows(slug=second.slug) == [
+            (second.pk, second.headline, second.published_at)
+        ]
+        assert by_slug.rows(slug="no-such-article") == []
+    assert compiling.call_count == 0
+
+
+def test_a_kept_query_reads_the_time_each_time_it_runs(db):
+    """An article scheduled for later is in a kept query's rows from its time on, with
+    the next publication read by the kept SQL of its ``CompiledSubquery``."""
+    due = dt.datetime(2031, 6, 1, 12, tzinfo=dt.UTC)
+    scheduled = ArticleFactory(published_at=due)
+    later = ArticleFactory(published_at=due + dt.timedelta(days=7))
+    readable = KeptQuery(
+        Article.objects.published()
+        .filter(slug=Placeholder("slug"))
+        .with_next_publication()
+        .values_list("pk", "next_publication")
+    )
+    with time_machine.travel(due - dt.timedelta(minutes=1), tick=False):
+        assert readable.rows(slug=scheduled.slug) == []
+    with time_machine.travel(due, tick=False):
+        assert readable.rows(slug=scheduled.slug) == [(scheduled.pk, later.published_at)]
