@@ -94,9 +94,7 @@ def test_a_kept_query_compiles_once_and_runs_with_each_value(db):
     )
     assert by_slug.rows(slug=first.slug) == [(first.pk, first.headline, first.published_at)]
     with mock.patch.object(Query, "get_compiler", autospec=True) as compiling:
-        assert by_slug.rows(slug=second.slug) == [
-            (second.pk, second.headline, second.published_at)
-        ]
+        assert by_slug.rows(slug=second.slug) == [(second.pk, second.headline, second.published_at)]
         assert by_slug.rows(slug="no-such-article") == []
     assert compiling.call_count == 0
 
