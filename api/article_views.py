@@ -161,9 +161,14 @@ class ArticleViewSet(
     detail_serializer_class = serializers.ArticleDetailSerializer
     write_serializer_class = write_serializers.ArticleWriteSerializer
 
+    @property
+    def searching(self) -> bool:
+        """Whether this is a search: a list with ``q``, whose items carry their passage."""
+        return self.action == "list" and bool(self.request.query_params.get("q"))
+
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        context["search"] = self.action == "list" and bool(self.request.query_params.get("q"))
+        context["search"] = self.searching
         return context
 
     def get_renderers(self):
@@ -213,8 +218,7 @@ class ArticleViewSet(
     @cached_property
     def serves_documents(self) -> bool:
         """Whether this read is answered from stored documents (``api.documents``): plain
-        JSON for a reader of published content, without a sparse fieldset or a search
-        (whose items carry their passage)."""
+        JSON for a reader of published content, without a sparse fieldset."""
         request = self.request
         return (
             self.action in ("list", "retrieve")
@@ -223,7 +227,6 @@ class ArticleViewSet(
             and "indent" not in (request.accepted_media_type or "")
             and self.format_kwarg is None
             and self.serialized_fields is None
-            and not request.query_params.get("q")
         )
 
     def get_queryset(self):
@@ -306,27 +309,30 @@ class ArticleViewSet(
         return Response(documents.served(detail, documents.origin_of(request)))
 
     def _stored_page(self, request, *args, **kwargs):
-        """The page's stored items; any not stored (or stored under other settings) are
-        serialized, in one query for them all."""
+        """The page's stored items, in a search with each row's passage; any not stored
+        (or stored under other settings) are serialized, in one query for them all."""
         queryset = self.filter_queryset(self.get_queryset())
         rows = self.paginate_queryset(queryset)
         origin, fingerprint = documents.origin_of(request), documents.fingerprint()
+        searching = self.searching
 
-        def stored(text):
-            return documents.served(text, origin)
+        def stored(row):
+            item = documents.served(row.stored_item, origin)
+            return documents.with_highlight(item, row.highlight) if searching else item
 
-        stale = [row.pk for row in rows if row.stored_fingerprint != fingerprint]
+        stale = {row.pk: row for row in rows if row.stored_fingerprint != fingerprint}
         serialized = {}
         if stale:
             fresh = list(self.list_queryset.filter(pk__in=stale))
+            if searching:
+                for article in fresh:
+                    article.highlight = stale[article.pk].highlight
             serializer = self.get_serializer(fresh, many=True)
             for article, item in zip(fresh, serializer.data, strict=True):
                 serialized[article.pk] = documents.StoredJSON(
                     DocumentsJSONRenderer().render(item).decode()
                 )
-        items = [
-            serialized[row.pk] if row.pk in serialized else stored(row.stored_item) for row in rows
-        ]
+        items = [serialized[row.pk] if row.pk in serialized else stored(row) for row in rows]
         return self.get_paginated_response(items)
 
     def list(self, request, *args, **kwargs):

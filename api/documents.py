@@ -19,8 +19,9 @@ for ``RENDERED_ORIGIN`` and given the request's scheme and host; a document whos
 text holds that origin is not stored (its article is serialized for each request, as
 every article used to be). Documents rendered under other settings (``fingerprint``) or
 by code of another ``DOCUMENT_FORMAT`` are not served: ``manage.py render_documents``
-renders them again. Readers of drafts, sparse fieldsets, searches and formats other
-than plain JSON are served by the serializers, as before.
+renders them again. A search's items are the stored items with their passage added.
+Readers of drafts, sparse fieldsets and formats other than plain JSON are served by the
+serializers, as before.
 """
 
 import hashlib
@@ -229,3 +230,9 @@ def origin_of(request) -> str:
 def served(text: str, origin: str) -> StoredJSON:
     """A stored document as served to a request from ``origin``."""
     return StoredJSON(text.replace(f'"{RENDERED_ORIGIN}', f'"{origin}'))
+
+
+def with_highlight(item: StoredJSON, highlight: str | None) -> StoredJSON:
+    """A served list item as a search lists it: with the matching passage, ``highlight``,
+    as its last field (where the list serializer puts it for the public)."""
+    return StoredJSON(f'{item.text[:-1]},"highlight":{_json(highlight)}}}')

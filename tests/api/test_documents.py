@@ -29,7 +29,7 @@ from articles.models import (
     ReadingListEntryBook,
     Topic,
 )
-from articles.synthetic import synthetic_documents
+from articles.synthetic import ABSENT_WORD, COMMON_WORD, MEDIUM_WORD, synthetic_documents
 from tests.factories import ArticleFactory, ImageFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -185,6 +185,9 @@ def test_the_list_and_the_detail_are_served_from_the_documents(api, seed):
     )
     assert api.get("/api/v1/articles/trotskys-socialism/").json()["headline"] == "Served as stored"
     assert api.get("/api/v1/articles/").json()["results"][0]["headline"] == "Listed as stored"
+    found = api.get("/api/v1/articles/?q=trotsky").json()["results"][0]
+    assert found["headline"] == "Listed as stored"
+    assert "<mark>Trotsky</mark>" in found["highlight"]
 
 
 def test_an_article_without_a_document_is_serialized(api, seed):
@@ -234,18 +237,49 @@ def test_documents_rendered_under_other_settings_are_not_served_until_rendered_a
     assert len(queries) == 1
 
 
-def test_editors_sparse_fieldsets_and_searches_are_serialized(api, editor_api, seed):
+def test_editors_and_sparse_fieldsets_are_serialized(api, editor_api, seed):
     ArticleDocument.objects.update(detail='{"headline": "stale"}', item='{"headline": "stale"}')
     assert editor_api.get("/api/v1/articles/trotskys-socialism/").json()["status"] == "published"
     assert "status" in editor_api.get("/api/v1/articles/").json()["results"][0]
     fields = api.get("/api/v1/articles/?fields=slug,headline").json()["results"][0]
     assert fields == {"slug": "trotskys-socialism", "headline": "Trotsky’s socialism"}
-    assert api.get("/api/v1/articles/?q=trotsky").json()["results"][0]["headline"] != "stale"
     indented = api.get(
         "/api/v1/articles/trotskys-socialism/", HTTP_ACCEPT="application/json; indent=2"
     )
     assert indented.content.startswith(b'{\n  "id"')
     assert indented.json()["headline"] == "Trotsky’s socialism"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [COMMON_WORD, f"{COMMON_WORD} -{MEDIUM_WORD}", f"{MEDIUM_WORD} OR {COMMON_WORD}", ABSENT_WORD],
+)
+def test_a_search_from_the_documents_is_what_the_serializers_would_serve(api, generated, query):
+    """A search's page is its rows' stored items with their passages: the same items, in
+    the same order, with the same fields in the same order, as when each article is
+    serialized (its document missing), on numbered pages, deep pages and the cursor's."""
+    pages = [
+        f"/api/v1/articles/?q={query}",
+        f"/api/v1/articles/?q={query}&ordering=-published_at&cursor=",
+    ]
+    if api.get(pages[0]).json()["count"] > 3:
+        pages.append(f"/api/v1/articles/?q={query}&page=2&page_size=3")
+    elif query == COMMON_WORD:
+        pytest.fail("The common word should match enough articles for a second page.")
+
+    def results(suffix=""):
+        answers = [api.get(page + suffix) for page in pages]
+        assert all(answer.status_code == 200 for answer in answers)
+        return [[list(item.items()) for item in answer.json()["results"]] for answer in answers]
+
+    from_documents = results()
+    if query != ABSENT_WORD:
+        assert "<mark>" in from_documents[0][0][-1][1]
+    ids = sorted(ArticleDocument.objects.values_list("pk", flat=True))
+    ArticleDocument.objects.filter(pk__in=ids[::2]).delete()
+    assert results("&served=2") == from_documents
+    ArticleDocument.objects.all().delete()
+    assert results("&served=3") == from_documents
 
 
 def test_a_deleted_article_leaves_no_document(seed):
