@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from archive.postgres import planned_for_their_values
 from articles.caching import page_scope
 from articles.expressions import KeptQuery, Placeholder
 from articles.models import Article
@@ -160,6 +161,13 @@ class ArticleViewSet(
     list_serializer_class = serializers.ArticleListSerializer
     detail_serializer_class = serializers.ArticleDetailSerializer
     write_serializer_class = write_serializers.ArticleWriteSerializer
+
+    def dispatch(self, request, *args, **kwargs):
+        # A search's right plan depends on its words: planned afresh, never kept.
+        if not request.GET.get("q"):
+            return super().dispatch(request, *args, **kwargs)
+        with planned_for_their_values():
+            return super().dispatch(request, *args, **kwargs)
 
     @property
     def searching(self) -> bool:

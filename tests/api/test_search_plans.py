@@ -232,3 +232,22 @@ def test_a_search_with_no_match_reads_no_article(api, archive, django_assert_num
     with django_assert_num_queries(2 if connection.vendor == "postgresql" else 1):
         response = api.get("/api/v1/articles/", {"q": synthetic.ABSENT_WORD})
     assert response.json()["count"] == 0
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_repeated_search_is_planned_for_its_own_values(api, archive):
+    """psycopg prepares a statement the fifth time a connection sends it, and PostgreSQL
+    may then plan it once for any values (a generic plan), blind to what the probe and the
+    page are built on: how many articles are published by now, and how many match. Every
+    run of a repeated search is planned for its values instead."""
+    for _ in range(12):
+        clear_cached_answers()
+        assert api.get(f"/api/v1/articles/?q={synthetic.RARE_WORD}").status_code == 200
+    assert api.get(f"/api/v1/articles/counts/?by=year&q={synthetic.RARE_WORD}").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements "
+            "WHERE statement LIKE '%%search_vector%%' AND generic_plans > 0"
+        )
+        assert cursor.fetchone() == (0,)
