@@ -2,7 +2,7 @@
 revisions, over the same visibility rules and filters as every other resource."""
 
 from django.core.validators import slug_re
-from django.db.models import F
+from django.db.models import OuterRef
 from django.http import Http404
 from django.utils.functional import cached_property
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
@@ -14,8 +14,8 @@ from rest_framework.response import Response
 
 from archive.postgres import planned_for_their_values
 from articles.caching import page_scope
-from articles.expressions import KeptQuery, Placeholder
-from articles.models import Article
+from articles.expressions import CompiledSubquery, KeptQuery, Placeholder
+from articles.models import Article, ArticleDocument
 from articles.readers import reads_drafts
 
 from . import documents, filters, serializers, write_serializers
@@ -61,6 +61,20 @@ ARTICLE_EXAMPLE = {
     },
 }
 
+
+# A page of stored items, for the public, built once per process as the detail is. Each
+# row's item is a subquery rather than a join: PostgreSQL computes it for the page's rows
+# only, after the order is settled, where a join would read the stored item of every row
+# that the order is chosen from (every match of a search by relevance).
+_stored = ArticleDocument.objects.filter(article=OuterRef("pk"))
+_PUBLIC_STORED_ITEMS = (
+    Article.objects.published()
+    .defer("body", "reading_list_note", "source")
+    .annotate(
+        stored_item=CompiledSubquery(_stored.values("item")),
+        stored_fingerprint=CompiledSubquery(_stored.values("fingerprint")),
+    )
+)
 
 # A stored detail's row, for the public (the only readers served stored documents),
 # compiled once per process: a request gives only its slug, and a slug names one
@@ -240,14 +254,7 @@ class ArticleViewSet(
     def get_queryset(self):
         if self.action == "list" and self.serves_documents:
             # The page's rows need only their keys, ordering and stored items.
-            return (
-                Article.objects.for_reader(self.request.user)
-                .defer("body", "reading_list_note", "source")
-                .annotate(
-                    stored_item=F("document__item"),
-                    stored_fingerprint=F("document__fingerprint"),
-                )
-            )
+            return _PUBLIC_STORED_ITEMS.all()
         if self.action == "related":
             # The article whose relations are sought: its key, and the words SQLite's
             # related search looks for.
