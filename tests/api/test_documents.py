@@ -277,9 +277,9 @@ def test_a_search_from_the_documents_is_what_the_serializers_would_serve(api, ge
         assert "<mark>" in from_documents[0][0][-1][1]
     ids = sorted(ArticleDocument.objects.values_list("pk", flat=True))
     ArticleDocument.objects.filter(pk__in=ids[::2]).delete()
-    assert results("&served=2") == from_documents
+    assert results("&half_stored") == from_documents
     ArticleDocument.objects.all().delete()
-    assert results("&served=3") == from_documents
+    assert results("&none_stored") == from_documents
 
 
 def test_a_deleted_article_leaves_no_document(seed):
