@@ -23,18 +23,23 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from django.db import OperationalError, connection, connections
+from reversion.models import Revision, Version
 
 from articles import search
 from articles.models import (
     Article,
     ArticleAuthor,
+    ArticleDocument,
     Author,
+    Book,
+    BookAuthor,
     Image,
     Issue,
     ReadingListEntry,
     ReadingListEntryBook,
     ReadingListGroup,
 )
+from history.models import Change, Event
 
 from . import interchange
 from .records import ImportFileError, IssueRecord, Where
@@ -43,10 +48,14 @@ from .scraped import parse_scraped
 from .transactions import connection_lost, drop_a_broken_connection, load_batch, load_parsed
 
 IMPORTABLE_SUFFIXES = (".txt", ".json")
-# The tables an import fills, analysed as it grows them (``_Statistics``).
+# The tables an import fills, analysed as it grows them (``_Statistics``): the archive's
+# and those each article's write adds to (its stored document, its revision and the
+# change feed's events).
 LOADED_MODELS = (
     Issue,
     Author,
+    Book,
+    BookAuthor,
     Article,
     ArticleAuthor,
     Article.topics.through,
@@ -54,6 +63,11 @@ LOADED_MODELS = (
     ReadingListGroup,
     ReadingListEntry,
     ReadingListEntryBook,
+    ArticleDocument,
+    Revision,
+    Version,
+    Change,
+    Event,
 )
 _ARTICLES = Article._meta.db_table
 ANALYZE_AFTER_ARTICLES = 1000
