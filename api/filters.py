@@ -5,6 +5,8 @@ parameter (django-filter's DRF backend turns form errors into one): a front end 
 learn that its filter was wrong rather than get an unfiltered list.
 """
 
+import copy
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef
 from django_filters import rest_framework as filters
@@ -61,8 +63,31 @@ def visible(model):
 visible_articles = visible(Article)
 
 
+class _Filters(dict):
+    """A FilterSet class's filters, copied for each of its instances (each request).
+
+    django-filter deep-copies them, so that an instance can set each filter's ``model``
+    and ``parent`` and leave the class's alone: with their arguments and querysets, the
+    longest part of building a list's FilterSet. Those two, the method bound to the
+    parent, and the arguments a form field is made from (``extra``, which a field built
+    for a reader's request is given its queryset in) are all that a request sets on a
+    filter, so a copy of each of them does."""
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, filter_ in self.items():
+            copied = copy.copy(filter_)
+            copied.extra = dict(filter_.extra)
+            if copied.method is not None:
+                # Binds the method to the copy, whose parent is the instance.
+                copied.method = filter_.method
+            copies[name] = copied
+        return copies
+
+
 class ArchiveFilterSet(filters.FilterSet):
-    """A FilterSet whose form class is built once per FilterSet and shared by its requests.
+    """A FilterSet whose form class is built once per FilterSet and shared by its requests,
+    and whose filters are copied for each request, not deep-copied (``_Filters``).
 
     The class holds only the filters' form fields, which every form copies, so one class
     serves every request, rather than each request building its own. A
@@ -71,6 +96,10 @@ class ArchiveFilterSet(filters.FilterSet):
     was built for, where the request gives the filter a value or the browsable API lists
     its choices. Elsewhere the field is empty and its choices are never read.
     """
+
+    @classmethod
+    def get_filters(cls):
+        return _Filters(super().get_filters())
 
     def get_form_class(self):
         cls = type(self)

@@ -3,7 +3,9 @@
 import datetime as dt
 
 import pytest
+from django.http import QueryDict
 
+from api.filters import ArticleFilter
 from articles.models import Article, Issue, ReadingListEntry, ReadingListGroup
 from tests.factories import (
     ArticleFactory,
@@ -258,3 +260,19 @@ def test_filter_choices_follow_each_reader(api, editor_api, seed, resource):
 )
 def test_unknown_slug_or_id_is_404(api, seed, url):
     assert api.get(url).status_code == 404
+
+
+def test_each_filterset_has_its_own_copies_of_the_filters():
+    """Each FilterSet (each request) copies the class's filters rather than deep-copying
+    them; the copies must still be its own: a method filter calls its own FilterSet's
+    method, and one request's field arguments (a reader's queryset) never reach another's."""
+    first, second = ArticleFilter(QueryDict("author=a")), ArticleFilter(QueryDict("author=b"))
+    for name, filter_ in first.filters.items():
+        other = second.filters[name]
+        assert filter_ is not ArticleFilter.base_filters[name]
+        assert filter_ is not other
+        assert (filter_.parent, other.parent) == (first, second)
+        assert filter_.extra == other.extra and filter_.extra is not other.extra
+        if filter_.method is not None:
+            assert (filter_.filter.f, other.filter.f) == (filter_, other)
+    assert not hasattr(ArticleFilter.base_filters["author"], "parent")
