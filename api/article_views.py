@@ -69,7 +69,7 @@ ARTICLE_EXAMPLE = {
 _stored = ArticleDocument.objects.filter(article=OuterRef("pk"))
 _PUBLIC_STORED_ITEMS = (
     Article.objects.published()
-    .defer("body", "reading_list_note", "source")
+    .only("pk", *filters.ARTICLE_ORDERINGS)
     .annotate(
         stored_item=CompiledSubquery(_stored.values("item")),
         stored_fingerprint=CompiledSubquery(_stored.values("fingerprint")),

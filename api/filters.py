@@ -63,6 +63,10 @@ def visible(model):
 visible_articles = visible(Article)
 
 
+# The columns a list of articles can be ordered by (besides its id, the tiebreak).
+ARTICLE_ORDERINGS = ("published_at", "headline")
+
+
 class _Filters(dict):
     """A FilterSet class's filters, copied for each of its instances (each request).
 
@@ -267,7 +271,7 @@ class ArticleFilter(ArchiveFilterSet):
         method="filter_book",
     )
     ordering = TotalOrderingFilter(
-        fields=("published_at", "headline"),
+        fields=ARTICLE_ORDERINGS,
         help_text="`published_at`, `-published_at` (the default without `q`), `headline` "
         "or `-headline`. With `q` the default is relevance.",
     )
