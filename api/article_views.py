@@ -65,7 +65,8 @@ ARTICLE_EXAMPLE = {
 # A page of stored items, for the public, built once per process as the detail is. Each
 # row's item is a subquery rather than a join: PostgreSQL computes it for the page's rows
 # only, after the order is settled, where a join would read the stored item of every row
-# that the order is chosen from (every match of a search by relevance).
+# that the order is chosen from (every match of a search by relevance). The rows load
+# only their keys and the columns the cursor reads: the page is their stored items.
 _stored = ArticleDocument.objects.filter(article=OuterRef("pk"))
 _PUBLIC_STORED_ITEMS = (
     Article.objects.published()

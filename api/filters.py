@@ -71,11 +71,11 @@ class _Filters(dict):
     """A FilterSet class's filters, copied for each of its instances (each request).
 
     django-filter deep-copies them, so that an instance can set each filter's ``model``
-    and ``parent`` and leave the class's alone: with their arguments and querysets, the
-    longest part of building a list's FilterSet. Those two, the method bound to the
-    parent, and the arguments a form field is made from (``extra``, which a field built
-    for a reader's request is given its queryset in) are all that a request sets on a
-    filter, so a copy of each of them does."""
+    and ``parent`` and leave the class's alone; deep-copying every filter's arguments and
+    querysets was most of the time it took to build a list's FilterSet. A request sets
+    only a filter's attributes, which a copy has its own of, and the arguments a form
+    field is built from (``extra``, given the reader's queryset), copied too; a method
+    filter is bound to its copy, whose parent is the instance."""
 
     def __deepcopy__(self, memo):
         copies = {}
