@@ -119,3 +119,22 @@ def test_an_editors_reads_cost_their_token_and_permissions(
         clear_cached_answers()
         with django_assert_num_queries(expected):
             assert client.get(target).status_code == 200
+
+
+@pytest.mark.parametrize("ordering", ["-published_at", "headline", "-headline"])
+def test_a_cursor_walk_reads_its_keys_from_the_page(
+    api, grown, django_assert_num_queries, ordering
+):
+    """Each cursor page is one query, the next page's too, in every order the list offers:
+    the public's page rows load their keys and the columns a cursor is made of, and
+    nothing else is read from them."""
+    target = f"/api/v1/articles/?ordering={ordering}&cursor=&page_size=10"
+    api.get(target)
+    for _ in range(2):
+        clear_cached_answers()
+        with django_assert_num_queries(1):
+            response = api.get(target)
+        assert response.status_code == 200, response.content
+        assert len(response.json()["results"]) == 10
+        target = response.json()["next"]
+        assert target
