@@ -184,6 +184,14 @@ class ArticleViewSet(
         with planned_for_their_values():
             return super().dispatch(request, *args, **kwargs)
 
+    def paginate_queryset(self, queryset):
+        # A page's right plan depends on its filters' values: one author's fifty articles
+        # are found from the author, another's fifty thousand from the dates. A generic
+        # plan, made for any author, read every article of the date window for the
+        # prolific ones' count.
+        with planned_for_their_values():
+            return super().paginate_queryset(queryset)
+
     @property
     def searching(self) -> bool:
         """Whether this is a search: a list with ``q``, whose items carry their passage."""
@@ -382,5 +390,8 @@ class ArticleViewSet(
         query = CountsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         by = query.validated_data["by"]
-        groups = self.filter_queryset(self.get_queryset()).counts_by(by)
+        queryset = self.filter_queryset(self.get_queryset())
+        # Planned for the filters' values, as a page is (``paginate_queryset``).
+        with planned_for_their_values():
+            groups = queryset.counts_by(by)
         return Response(ArticleCountsSerializer({"by": by, "results": groups}).data)

@@ -55,7 +55,9 @@ def planned_for_their_values():
     A search's statements are built on what the planner knows of its values: how many
     articles match the words, and that nearly all are published by now. A generic plan
     knows neither; for a word in a hundred articles of 100,000 it read the whole
-    publication index beside the search index, every time.
+    publication index beside the search index, every time. A page of one author's
+    articles, likewise, is best read from the author or from the dates by how many the
+    author has.
     """
     with ExitStack() as stack:
         for alias in connections:
