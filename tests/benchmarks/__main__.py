@@ -498,10 +498,10 @@ class Benchmark:
                 capture_output=True,
                 text=True,
             )
+            process_seconds = time.perf_counter() - started
         finally:
             if database_url is None:
                 self.remove_import()
-        process_seconds = time.perf_counter() - started
         figures = json.loads(child.stdout.splitlines()[-1])
         return {**figures, "process_seconds": process_seconds}
 
