@@ -187,8 +187,8 @@ class ArticleViewSet(
     def paginate_queryset(self, queryset):
         # A page's right plan depends on its filters' values: one author's fifty articles
         # are found from the author, another's fifty thousand from the dates. A generic
-        # plan, made for any author, read every article of the date window for the
-        # prolific ones' count.
+        # plan, made for any author and dates, counted each author's articles by reading
+        # every article of the date window.
         with planned_for_their_values():
             return super().paginate_queryset(queryset)
 
