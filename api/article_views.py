@@ -2,7 +2,6 @@
 revisions, over the same visibility rules and filters as every other resource."""
 
 from django.core.validators import slug_re
-from django.db.models import OuterRef
 from django.http import Http404
 from django.utils.functional import cached_property
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
@@ -14,9 +13,8 @@ from rest_framework.response import Response
 
 from archive.postgres import planned_for_their_values
 from articles.caching import page_scope
-from articles.expressions import CompiledSubquery, KeptQuery, Placeholder
-from articles.models import Article, ArticleDocument
-from articles.readers import reads_drafts
+from articles.expressions import KeptQuery, Placeholder
+from articles.models import Article
 
 from . import documents, filters, serializers, write_serializers
 from .counts import COUNTS_SCHEMA, ArticleCountsSerializer, CountsQuerySerializer
@@ -28,7 +26,6 @@ from .preconditions import (
 )
 from .publishing import PublishPermissionMixin
 from .renderers import CITATION_RENDERERS, CitationRenderer
-from .renderers import JSONRenderer as DocumentsJSONRenderer
 from .views import ArchiveViewSetMixin
 
 # A whole article as an editor sends it, the documented example of a create and a replace.
@@ -61,21 +58,6 @@ ARTICLE_EXAMPLE = {
     },
 }
 
-
-# A page of stored items, for the public, built once per process as the detail is. Each
-# row's item is a subquery rather than a join: PostgreSQL computes it for the page's rows
-# only, after the order is settled, where a join would read the stored item of every row
-# that the order is chosen from (every match of a search by relevance). The rows load
-# only their keys and the columns the cursor reads: the page is their stored items.
-_stored = ArticleDocument.objects.filter(article=OuterRef("pk"))
-_PUBLIC_STORED_ITEMS = (
-    Article.objects.published()
-    .only("pk", *filters.ARTICLE_ORDERINGS)
-    .annotate(
-        stored_item=CompiledSubquery(_stored.values("item")),
-        stored_fingerprint=CompiledSubquery(_stored.values("fingerprint")),
-    )
-)
 
 # A stored detail's row, for the public (the only readers served stored documents),
 # compiled once per process: a request gives only its slug, and a slug names one
@@ -246,24 +228,10 @@ class ArticleViewSet(
         names = self.serialized_fields or ()
         return self.action == "list" and bool(set(names) & set(serializers.FULL_TEXT_FIELDS))
 
-    @cached_property
-    def serves_documents(self) -> bool:
-        """Whether this read is answered from stored documents (``api.documents``): plain
-        JSON for a reader of published content, without a sparse fieldset."""
-        request = self.request
-        return (
-            self.action in ("list", "retrieve")
-            and not reads_drafts(request.user)
-            and type(getattr(request, "accepted_renderer", None)) is DocumentsJSONRenderer
-            and "indent" not in (request.accepted_media_type or "")
-            and self.format_kwarg is None
-            and self.serialized_fields is None
-        )
-
     def get_queryset(self):
         if self.action == "list" and self.serves_documents:
             # The page's rows need only their keys, ordering and stored items.
-            return _PUBLIC_STORED_ITEMS.all()
+            return documents.PUBLIC_STORED_ITEMS.all()
         if self.action == "related":
             # The article whose relations are sought: its key, and the words SQLite's
             # related search looks for.
@@ -337,26 +305,8 @@ class ArticleViewSet(
         (or stored under other settings) are serialized, in one query for them all."""
         queryset = self.filter_queryset(self.get_queryset())
         rows = self.paginate_queryset(queryset)
-        origin, fingerprint = documents.origin_of(request), documents.fingerprint()
-        searching = self.searching
-
-        def stored(row):
-            item = documents.served(row.stored_item, origin)
-            return documents.with_highlight(item, row.highlight) if searching else item
-
-        stale = {row.pk: row for row in rows if row.stored_fingerprint != fingerprint}
-        serialized = {}
-        if stale:
-            fresh = list(self.list_queryset.filter(pk__in=stale))
-            if searching:
-                for article in fresh:
-                    article.highlight = stale[article.pk].highlight
-            serializer = self.get_serializer(fresh, many=True)
-            for article, item in zip(fresh, serializer.data, strict=True):
-                serialized[article.pk] = documents.StoredJSON(
-                    DocumentsJSONRenderer().render(item).decode()
-                )
-        items = [serialized[row.pk] if row.pk in serialized else stored(row) for row in rows]
+        context = self.get_serializer_context()
+        items = documents.served_items(rows, context, searching=self.searching)
         return self.get_paginated_response(items)
 
     def list(self, request, *args, **kwargs):

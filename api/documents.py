@@ -3,7 +3,9 @@
 An archive is read thousands of times for each write, so an article's list item and
 detail are rendered as the API's JSON when it is written, in the write's transaction,
 and stored (``ArticleDocument``). A reader of published content then gets a page as the
-stored documents of its rows, joined in the list's order: no serializer runs.
+stored documents of its rows, joined in the list's order: no serializer runs. The
+articles an issue's, an author's, a book's or a topic's page embeds are their stored list
+items too.
 
 Every write that changes what an article shows says so through ``records_changed``
 (signals for saves and deletes, the importer and bulk actions by name), which names the
@@ -31,15 +33,17 @@ from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import signals
+from django.db.models import OuterRef, signals
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
 from articles.caching import articles_changed, articles_showing
+from articles.expressions import CompiledSubquery
 from articles.models import Article, ArticleDocument, Book, ReadingListEntry, Topic
 
+from .filters import ARTICLE_ORDERINGS
 from .serializers import ArticleDetailSerializer, ArticleListSerializer
 
 # The origin documents are rendered for: reserved (RFC 2606), so no request comes from it.
@@ -56,6 +60,22 @@ RENDER_CHUNK = 500
 RENDER_IN_WRITE_LIMIT = 5000
 
 logger = logging.getLogger(__name__)
+
+# Rows of stored items, for the public, built once per process: a page of the list, or
+# the articles an issue's or an author's page embeds. Each row's item is a subquery
+# rather than a join: PostgreSQL computes it for the page's rows only, after the order is
+# settled, where a join would read the stored item of every row that the order is chosen
+# from (every match of a search by relevance). The rows load only their keys and the
+# columns the cursor reads: what is served is their stored items.
+_stored = ArticleDocument.objects.filter(article=OuterRef("pk"))
+PUBLIC_STORED_ITEMS = (
+    Article.objects.published()
+    .only("pk", *ARTICLE_ORDERINGS)
+    .annotate(
+        stored_item=CompiledSubquery(_stored.values("item")),
+        stored_fingerprint=CompiledSubquery(_stored.values("fingerprint")),
+    )
+)
 
 
 def fingerprint() -> str:
@@ -230,6 +250,30 @@ def origin_of(request) -> str:
 def served(text: str, origin: str) -> StoredJSON:
     """A stored document as served to a request from ``origin``."""
     return StoredJSON(text.replace(f'"{RENDERED_ORIGIN}', f'"{origin}'))
+
+
+def served_items(rows, context: dict, *, searching: bool = False) -> list[StoredJSON]:
+    """The list items of ``rows`` (of ``PUBLIC_STORED_ITEMS``) as served to the request in
+    ``context``, in their order: each row's stored item, in a search with the row's
+    passage; the list serializer's for any not stored, or stored under other settings, in
+    one query for them all."""
+    origin, fingerprint_ = origin_of(context["request"]), fingerprint()
+    stale = {row.pk: row for row in rows if row.stored_fingerprint != fingerprint_}
+    serialized = {}
+    if stale:
+        fresh = list(Article.objects.for_api_list().filter(pk__in=stale))
+        if searching:
+            for article in fresh:
+                article.highlight = stale[article.pk].highlight
+        data = ArticleListSerializer(fresh, many=True, context=context).data
+        for article, item in zip(fresh, data, strict=True):
+            serialized[article.pk] = StoredJSON(_json(item))
+
+    def stored(row) -> StoredJSON:
+        item = served(row.stored_item, origin)
+        return with_highlight(item, row.highlight) if searching else item
+
+    return [serialized[row.pk] if row.pk in serialized else stored(row) for row in rows]
 
 
 def with_highlight(item: StoredJSON, highlight: str | None) -> StoredJSON:

@@ -19,21 +19,26 @@ from .documents import StoredJSON
 
 class JSONRenderer(renderers.JSONRenderer):
     """DRF's JSON, with stored documents (``api.documents``) written as they are: the
-    whole answer, or the items of a page's ``results``."""
+    whole answer, or the items of its lists of them (a page's ``results``, the
+    ``articles`` an issue's page embeds)."""
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if isinstance(data, StoredJSON):
             return data.text.encode()
-        results = data.get("results") if isinstance(data, dict) else None
-        if not (results and isinstance(results[0], StoredJSON)):
+        stored = {
+            key: value
+            for key, value in (data.items() if isinstance(data, dict) else ())
+            if isinstance(value, list) and value and isinstance(value[0], StoredJSON)
+        }
+        if not stored:
             return super().render(data, accepted_media_type, renderer_context)
-        # The envelope is DRF's; a random stand-in marks where the items go.
-        stand_in = f"results-{uuid.uuid4().hex}"
-        envelope = super().render(
-            {**data, "results": stand_in}, accepted_media_type, renderer_context
-        )
-        items = ",".join(item.text for item in results)
-        return envelope.replace(f'"{stand_in}"'.encode(), f"[{items}]".encode(), 1)
+        # The envelope is DRF's; random stand-ins mark where the items go.
+        stand_ins = {key: f"{key}-{uuid.uuid4().hex}" for key in stored}
+        envelope = super().render({**data, **stand_ins}, accepted_media_type, renderer_context)
+        for key, items in stored.items():
+            spliced = ",".join(item.text for item in items)
+            envelope = envelope.replace(f'"{stand_ins[key]}"'.encode(), f"[{spliced}]".encode(), 1)
+        return envelope
 
 
 class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):

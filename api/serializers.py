@@ -176,13 +176,17 @@ class RelatedArticlesSerializer(serializers.Serializer):
 class ReaderArticlesField(serializers.Field):
     """The articles a page embeds (an issue's, an author's, a book's), among those the
     request's reader may read, in the list's shape. ``select(articles, obj)`` narrows the
-    reader's articles to the object's and orders them."""
+    reader's articles to the object's and orders them. A view that serves stored
+    documents gives their stored items instead (``ArchiveViewSetMixin.stored_items``)."""
 
     def __init__(self, select, **kwargs):
         self.select = select
         super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, obj):
+        view = self.context.get("view")
+        if getattr(view, "serves_documents", False):
+            return view.stored_items(lambda articles: self.select(articles, obj))
         readable = Article.objects.for_reader(self.context["request"].user).for_api_list()
         articles = self.select(readable, obj)
         return ArticleListSerializer(articles, many=True, context=self.context).data

@@ -20,7 +20,7 @@ from articles.caching import PAGE_KINDS, generation_for, page_scope
 from articles.models import Author, Book, Image, Issue, Publication, Topic
 from articles.readers import reads_drafts
 
-from . import filters, serializers, write_serializers
+from . import documents, filters, serializers, write_serializers
 from .coverage import CoverageSerializer, CoverageWindow
 from .pagination import KeysetPagination, pagination_headers
 from .parsers import BoundedJSONParser
@@ -32,7 +32,7 @@ from .preconditions import (
     ImageWritesMixin,
     RecordWritesMixin,
 )
-from .renderers import CitationRenderer
+from .renderers import CitationRenderer, JSONRenderer
 
 WRITE_ACTIONS = ("create", "update", "partial_update")
 
@@ -96,6 +96,28 @@ class ArchiveViewSetMixin:
         if isinstance(renderer, CitationRenderer):
             return list(renderer.fields)
         return requested_fields(self.request)
+
+    @cached_property
+    def serves_documents(self) -> bool:
+        """Whether this read is answered from stored documents (``api.documents``): plain
+        JSON for a reader of published content, without a sparse fieldset. Articles are
+        then served as stored, and so are the articles an issue's, an author's, a book's
+        or a topic's page embeds (``stored_items``)."""
+        request = self.request
+        return (
+            self.action in ("list", "retrieve")
+            and not reads_drafts(request.user)
+            and type(getattr(request, "accepted_renderer", None)) is JSONRenderer
+            and "indent" not in (request.accepted_media_type or "")
+            and self.format_kwarg is None
+            and self.serialized_fields is None
+        )
+
+    def stored_items(self, select) -> list:
+        """The list items of the published articles ``select(articles)`` picks, in its
+        order, as stored (``documents.served_items``)."""
+        rows = list(select(documents.PUBLIC_STORED_ITEMS.all()))
+        return documents.served_items(rows, self.get_serializer_context())
 
     def list(self, request, *args, **kwargs):
         return self._cached_for_public(super().list, request, *args, **kwargs)

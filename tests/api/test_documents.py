@@ -282,6 +282,50 @@ def test_a_search_from_the_documents_is_what_the_serializers_would_serve(api, ge
     assert results("&none_stored") == from_documents
 
 
+def test_the_articles_a_page_embeds_are_served_from_the_documents(api, seed):
+    ArticleDocument.objects.update(item=json.dumps({"headline": "Listed as stored"}))
+    article = Article.objects.get()
+    book = Book.objects.filter(entries__group__article=article).first()
+    pages = [
+        f"/api/v1/issues/{article.issue.slug}/",
+        f"/api/v1/authors/{article.authors.first().slug}/",
+        f"/api/v1/books/{book.slug}/",
+    ]
+    for page in pages:
+        assert api.get(page).json()["articles"] == [{"headline": "Listed as stored"}], page
+        indented = api.get(f"{page}?indented", HTTP_ACCEPT="application/json; indent=2")
+        assert indented.json()["articles"][0]["headline"] == "Trotsky’s socialism", page
+
+
+def test_pages_embedding_articles_are_what_the_serializers_would_serve(api, generated):
+    """Issues', authors', books' and topics' pages hold their articles' stored items: the
+    same bytes as when each article is serialized (its document missing), and the same
+    data as the serializers give a reader asking for indented JSON."""
+    pages = [
+        *(f"/api/v1/issues/{issue.slug}/" for issue in Issue.objects.all()),
+        *(f"/api/v1/authors/{author.slug}/" for author in Author.objects.all()[:4]),
+        *(f"/api/v1/books/{book.slug}/" for book in Book.objects.all()[:4]),
+        *(f"/api/v1/topics/{topic.slug}/" for topic in Topic.objects.all()[:2]),
+    ]
+
+    def answers(suffix, **headers):
+        found = [api.get(page + suffix, **headers) for page in pages]
+        assert all(answer.status_code == 200 for answer in found)
+        return found
+
+    from_documents = [answer.content for answer in answers("")]
+    assert all(json.loads(content)["articles"] for content in from_documents)
+    serialized = answers("?serialized", HTTP_ACCEPT="application/json; indent=2")
+    assert [json.loads(content) for content in from_documents] == [
+        answer.json() for answer in serialized
+    ]
+    ids = sorted(ArticleDocument.objects.values_list("pk", flat=True))
+    ArticleDocument.objects.filter(pk__in=ids[::2]).delete()
+    assert [answer.content for answer in answers("?half_stored")] == from_documents
+    ArticleDocument.objects.all().delete()
+    assert [answer.content for answer in answers("?none_stored")] == from_documents
+
+
 def test_a_deleted_article_leaves_no_document(seed):
     Article.objects.get().delete()
     assert not ArticleDocument.objects.exists()
