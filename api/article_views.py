@@ -260,8 +260,13 @@ class ArticleViewSet(
         return self._cached_for_public(self._related, request, *args, **kwargs)
 
     def _related(self, request, *args, **kwargs):
+        article = self.get_object()
+        if self.serves_documents:
+            rows = documents.PUBLIC_STORED_ITEMS.all().related_to(article)
+            items = documents.served_items(rows, self.get_serializer_context())
+            return Response({"results": items})
         readable = self.list_queryset.all().for_reader(request.user)
-        articles = readable.related_to(self.get_object())
+        articles = readable.related_to(article)
         return Response({"results": self.get_serializer(articles, many=True).data})
 
     def retrieve(self, request, *args, **kwargs):

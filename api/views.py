@@ -101,11 +101,12 @@ class ArchiveViewSetMixin:
     def serves_documents(self) -> bool:
         """Whether this read is answered from stored documents (``api.documents``): plain
         JSON for a reader of published content, without a sparse fieldset. Articles are
-        then served as stored, and so are the articles an issue's, an author's, a book's
-        or a topic's page embeds (``stored_items``)."""
+        then served as stored, as lists, pages and an article's related articles, and so
+        are the articles an issue's, an author's, a book's or a topic's page embeds
+        (``stored_items``)."""
         request = self.request
         return (
-            self.action in ("list", "retrieve")
+            self.action in ("list", "retrieve", "related")
             and not reads_drafts(request.user)
             and type(getattr(request, "accepted_renderer", None)) is JSONRenderer
             and "indent" not in (request.accepted_media_type or "")

@@ -295,17 +295,23 @@ def test_the_articles_a_page_embeds_are_served_from_the_documents(api, seed):
         assert api.get(page).json()["articles"] == [{"headline": "Listed as stored"}], page
         indented = api.get(f"{page}?indented", HTTP_ACCEPT="application/json; indent=2")
         assert indented.json()["articles"][0]["headline"] == "Trotsky’s socialism", page
+    related = ArticleFactory(issue=article.issue, authors=list(article.authors.all()))
+    ArticleDocument.objects.update(item=json.dumps({"headline": "Listed as stored"}))
+    page = f"/api/v1/articles/{related.slug}/related/"
+    assert api.get(page).json()["results"] == [{"headline": "Listed as stored"}]
 
 
 def test_pages_embedding_articles_are_what_the_serializers_would_serve(api, generated):
-    """Issues', authors', books' and topics' pages hold their articles' stored items: the
-    same bytes as when each article is serialized (its document missing), and the same
-    data as the serializers give a reader asking for indented JSON."""
+    """Issues', authors', books' and topics' pages, and articles' related articles, hold
+    their articles' stored items: the same bytes as when each article is serialized (its
+    document missing), and the same data as the serializers give a reader asking for
+    indented JSON."""
     pages = [
         *(f"/api/v1/issues/{issue.slug}/" for issue in Issue.objects.all()),
         *(f"/api/v1/authors/{author.slug}/" for author in Author.objects.all()[:4]),
         *(f"/api/v1/books/{book.slug}/" for book in Book.objects.all()[:4]),
         *(f"/api/v1/topics/{topic.slug}/" for topic in Topic.objects.all()[:2]),
+        *(f"/api/v1/articles/{article.slug}/related/" for article in Article.objects.all()[:4]),
     ]
 
     def answers(suffix, **headers):
@@ -314,7 +320,9 @@ def test_pages_embedding_articles_are_what_the_serializers_would_serve(api, gene
         return found
 
     from_documents = [answer.content for answer in answers("")]
-    assert all(json.loads(content)["articles"] for content in from_documents)
+    for content in from_documents:
+        data = json.loads(content)
+        assert data.get("articles") or data["results"]
     serialized = answers("?serialized", HTTP_ACCEPT="application/json; indent=2")
     assert [json.loads(content) for content in from_documents] == [
         answer.json() for answer in serialized
