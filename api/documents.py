@@ -4,8 +4,8 @@ An archive is read thousands of times for each write, so an article's list item 
 detail are rendered as the API's JSON when it is written, in the write's transaction,
 and stored (``ArticleDocument``). A reader of published content then gets a page as the
 stored documents of its rows, joined in the list's order: no serializer runs. The
-articles an issue's, an author's, a book's or a topic's page embeds are their stored list
-items too.
+articles an issue's, an author's, a book's or a topic's page embeds, and an article's
+related articles, are their stored list items too.
 
 Every write that changes what an article shows says so through ``records_changed``
 (signals for saves and deletes, the importer and bulk actions by name), which names the
@@ -61,12 +61,12 @@ RENDER_IN_WRITE_LIMIT = 5000
 
 logger = logging.getLogger(__name__)
 
-# Rows of stored items, for the public, built once per process: a page of the list, or
-# the articles an issue's or an author's page embeds. Each row's item is a subquery
-# rather than a join: PostgreSQL computes it for the page's rows only, after the order is
-# settled, where a join would read the stored item of every row that the order is chosen
-# from (every match of a search by relevance). The rows load only their keys and the
-# columns the cursor reads: what is served is their stored items.
+# Rows of stored items, for the public, built once per process: a page of the list, the
+# articles an issue's or an author's page embeds, an article's related articles. Each
+# row's item is a subquery rather than a join: PostgreSQL computes it for the page's rows
+# only, after the order is settled, where a join would read the stored item of every row
+# that the order is chosen from (every match of a search by relevance). The rows load
+# only their keys and the columns the cursor reads: what is served is their stored items.
 _stored = ArticleDocument.objects.filter(article=OuterRef("pk"))
 PUBLIC_STORED_ITEMS = (
     Article.objects.published()
